@@ -27,6 +27,12 @@ export interface Bucket {
   exists(key: string): Promise<boolean>;
   /** Keys under prefix, sorted, paginated internally. Non-recursive lists yield "dir/" entries. */
   list(prefix: string, opts?: ListOptions): AsyncIterable<string>;
+  /**
+   * Optional: the same keys as list(), one array per backend request (e.g. a
+   * ListObjectsV2 page), so wrappers can count requests. Absent when a
+   * listing is not made of separate requests (FILESYSTEM).
+   */
+  listPages?(prefix: string, opts?: ListOptions): AsyncIterable<string[]>;
   /** Streaming upload; large bodies use multipart. The object becomes visible only when complete. */
   upload(key: string, body: Readable | Buffer | Uint8Array): Promise<void>;
   /** Deleting a missing object is not an error. */
