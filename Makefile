@@ -19,7 +19,7 @@ build: install
 	tsc -p tsconfig.json
 
 lint: install
-	tsc -p tsconfig.json --noEmit
+	tsc -p tsconfig.lint.json
 
 test: build
 	vitest run $(VITEST_ARGS)
