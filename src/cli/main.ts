@@ -2,11 +2,15 @@
 // parquet-gateway: the single command-line entry point.
 
 import { Command, CommanderError } from "commander";
+import { registerConvert } from "./convert.js";
+import { registerDump } from "./dump.js";
 import { registerTsdb } from "./tsdb.js";
 
 const program = new Command();
 program.name("parquet-gateway").description("Prometheus TSDB blocks as Parquet on object storage, served through the Thanos StoreAPI").version("0.1.0");
 program.exitOverride();
+registerConvert(program);
+registerDump(program);
 registerTsdb(program);
 
 async function main(): Promise<void> {

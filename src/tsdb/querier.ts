@@ -59,10 +59,14 @@ async function nextInRange(block: Block, it: AsyncIterator<SeriesEntry>, mint: n
   for (;;) {
     const r = await it.next();
     if (r.done) return undefined;
-    const e = r.value;
-    const tomb = block.deleted(e.ref);
-    if (e.chunks.some((c) => c.maxTime >= mint && c.minTime <= maxt && !coversRange(c.minTime, c.maxTime, tomb))) return { block, entry: e };
+    if (hasDataInRange(block, r.value, mint, maxt)) return { block, entry: r.value };
   }
+}
+
+/** True when the series has a chunk overlapping [mint, maxt] that tombstones do not fully delete. */
+export function hasDataInRange(block: Block, e: SeriesEntry, mint: number, maxt: number): boolean {
+  const tomb = block.deleted(e.ref);
+  return e.chunks.some((c) => c.maxTime >= mint && c.minTime <= maxt && !coversRange(c.minTime, c.maxTime, tomb));
 }
 
 /** Decodes a merged series' samples within [mint, maxt], tombstones applied. */
