@@ -21,7 +21,11 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return out;
 }
 
-export function bucketAsyncBuffer(bucket: Bucket, key: string, size: number, tail?: CachedTail): AsyncBuffer {
+export type SliceFetcher = (bucket: Bucket, key: string, start: number, end: number) => Promise<Uint8Array>;
+
+const directFetch: SliceFetcher = (bucket, key, start, end) => bucket.getRange(key, start, end - start);
+
+export function bucketAsyncBuffer(bucket: Bucket, key: string, size: number, tail?: CachedTail, fetch: SliceFetcher = directFetch): AsyncBuffer {
   return {
     byteLength: size,
     slice(start: number, end: number = size): Promise<ArrayBuffer> {
@@ -32,7 +36,7 @@ export function bucketAsyncBuffer(bucket: Bucket, key: string, size: number, tai
         return Promise.resolve(toArrayBuffer(tail.bytes.slice(start - tail.offset, end - tail.offset)));
       }
       if (start === end) return Promise.resolve(new ArrayBuffer(0));
-      return bucket.getRange(key, start, end - start).then((buf) => {
+      return fetch(bucket, key, start, end).then((buf) => {
         if (buf.length !== end - start) {
           throw new Error(`short read of ${key} [${start}, ${end}): got ${buf.length} bytes`);
         }

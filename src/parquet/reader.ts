@@ -5,7 +5,7 @@
 import { parquetMetadata, parquetSchema, readColumnIndex as parseColumnIndex, readOffsetIndex as parseOffsetIndex } from "hyparquet";
 import type { AsyncBuffer, ColumnChunk, FileMetaData, OffsetIndex, RowGroup, SchemaElement, SchemaTree } from "hyparquet";
 import { hashParquetValue, readBloomFilter as parseBloomFilter, sbbfContains } from "hyparquet/src/bloom.js";
-import { readColumn } from "hyparquet/src/column.js";
+import { parquetHeader, readColumn, readPage } from "hyparquet/src/column.js";
 import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 import type { Bucket } from "../objstore/bucket.js";
 import { bucketAsyncBuffer } from "./bucket-buffer.js";
@@ -54,6 +54,8 @@ export class ParquetFile {
     readonly metadata: FileMetaData,
     /** Range reads of this object; slices inside the footer fetch cost no request. */
     readonly buffer: AsyncBuffer,
+    /** Approximate memory held for this file's metadata (footer bytes kept plus parsed form). */
+    readonly metadataBytes = 0,
   ) {
     const kv: Record<string, string> = {};
     for (const { key: k, value } of metadata.key_value_metadata ?? []) kv[k] = value ?? "";
@@ -126,9 +128,14 @@ export class ParquetFile {
   }
 }
 
+/** Fetches bytes [start, end) of an object; lets callers put caches and prefetching under the reader. */
+export type RangeFetcher = (bucket: Bucket, key: string, start: number, end: number) => Promise<Uint8Array>;
+
 export interface OpenParquetOptions {
   /** Object size when known (e.g. from meta.json); saves a HEAD request. */
   size?: number;
+  /** How data ranges are fetched after open (default: a ranged GET each). */
+  fetch?: RangeFetcher;
   /** Bytes fetched from the end of the object on open (default 64 KiB). */
   footerFetchSize?: number;
 }
@@ -161,7 +168,26 @@ export async function openParquet(bucket: Bucket, key: string, opts: OpenParquet
   } catch (err) {
     throw new Error(`${key}: cannot parse Parquet footer: ${(err as Error).message}`, { cause: err });
   }
-  return new ParquetFile(bucket, key, size, metadata, bucketAsyncBuffer(bucket, key, size, { offset: tailOffset, bytes: tail }));
+  // Page indexes and bloom filters sit just before the footer: pull them into
+  // the cached tail now, so pruning never pays a request for them later.
+  let indexStart = tailOffset;
+  for (const rg of metadata.row_groups) {
+    for (const c of rg.columns) {
+      for (const off of [c.column_index_offset, c.offset_index_offset, c.meta_data?.bloom_filter_offset]) {
+        if (off !== undefined && Number(off) < indexStart) indexStart = Number(off);
+      }
+    }
+  }
+  if (indexStart < tailOffset) {
+    const head = await bucket.getRange(key, indexStart, tailOffset - indexStart);
+    const joined = new Uint8Array(head.length + tail.length);
+    joined.set(head, 0);
+    joined.set(tail, head.length);
+    tail = joined;
+    tailOffset = indexStart;
+  }
+  // The parsed footer costs a few times its encoded size in JS objects.
+  return new ParquetFile(bucket, key, size, metadata, bucketAsyncBuffer(bucket, key, size, { offset: tailOffset, bytes: tail }, opts.fetch), tail.length * 4);
 }
 
 async function readSlice(file: ParquetFile, start: number, end: number): Promise<Uint8Array> {
@@ -269,37 +295,41 @@ export async function readBinaryColumnRows(file: ParquetFile, column: string, ro
   });
 }
 
-async function readRowGroupRows(file: ParquetFile, rg: number, column: string, start: number, end: number): Promise<CellValue[]> {
-  const chunk = file.chunk(rg, column);
-  const meta = chunk.meta_data!;
+/**
+ * Byte spans of a column chunk that reading rows [start, end) of row group
+ * `rg` touches: the dictionary page (if any) and the data pages covering the
+ * rows, found through the offset index. Exposed so callers can prefetch
+ * exactly what readColumnRows will request.
+ */
+export async function rowRangeSpans(file: ParquetFile, rg: number, column: string, start: number, end: number): Promise<{ spans: [number, number][]; firstRow: number }> {
+  const meta = file.chunk(rg, column).meta_data!;
   const chunkStart = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
   const chunkEnd = chunkStart + Number(meta.total_compressed_size);
   const offsetIndex = await readOffsetIndex(file, rg, column);
+  if (!offsetIndex || offsetIndex.page_locations.length === 0) return { spans: [[chunkStart, chunkEnd]], firstRow: 0 };
+  const pages = offsetIndex.page_locations;
+  const first = lastPageStartingAtOrBefore(pages, start);
+  const last = lastPageStartingAtOrBefore(pages, end - 1);
+  const firstRow = Number(pages[first]!.first_row_index);
+  const dataStart = Number(pages[first]!.offset);
+  const dataEnd = Number(pages[last]!.offset) + pages[last]!.compressed_page_size;
+  // Bytes before the first data page are the dictionary page (some writers omit dictionary_page_offset).
+  const dictEnd = Number(pages[0]!.offset);
+  if (chunkStart >= dictEnd) return { spans: [[dataStart, dataEnd]], firstRow };
+  if (dictEnd === dataStart) return { spans: [[chunkStart, dataEnd]], firstRow };
+  return { spans: [[chunkStart, dictEnd], [dataStart, dataEnd]], firstRow };
+}
 
+async function readRowGroupRows(file: ParquetFile, rg: number, column: string, start: number, end: number): Promise<CellValue[]> {
+  const meta = file.chunk(rg, column).meta_data!;
+  const { spans, firstRow } = await rowRangeSpans(file, rg, column, start, end);
+  const parts = await Promise.all(spans.map(([a, b]) => readSlice(file, a, b)));
   let bytes: Uint8Array;
-  let firstRow = 0;
-  if (offsetIndex && offsetIndex.page_locations.length > 0) {
-    const pages = offsetIndex.page_locations;
-    const first = lastPageStartingAtOrBefore(pages, start);
-    const last = lastPageStartingAtOrBefore(pages, end - 1);
-    firstRow = Number(pages[first]!.first_row_index);
-    const dataStart = Number(pages[first]!.offset);
-    const dataEnd = Number(pages[last]!.offset) + pages[last]!.compressed_page_size;
-    // Bytes before the first data page are the dictionary page (some writers omit dictionary_page_offset).
-    const dictEnd = Number(pages[0]!.offset);
-    if (chunkStart >= dictEnd) {
-      bytes = await readSlice(file, dataStart, dataEnd);
-    } else if (dictEnd === dataStart) {
-      bytes = await readSlice(file, chunkStart, dataEnd);
-    } else {
-      // Skip the pages between the dictionary and the range: two reads, in parallel.
-      const [dict, data] = await Promise.all([readSlice(file, chunkStart, dictEnd), readSlice(file, dataStart, dataEnd)]);
-      bytes = new Uint8Array(dict.length + data.length);
-      bytes.set(dict, 0);
-      bytes.set(data, dict.length);
-    }
-  } else {
-    bytes = await readSlice(file, chunkStart, chunkEnd);
+  if (parts.length === 1) bytes = parts[0]!;
+  else {
+    bytes = new Uint8Array(parts[0]!.length + parts[1]!.length);
+    bytes.set(parts[0]!, 0);
+    bytes.set(parts[1]!, parts[0]!.length);
   }
 
   const decoder: ColumnDecoder = {
@@ -352,3 +382,40 @@ function lastPageStartingAtOrBefore(pages: OffsetIndex["page_locations"], row: n
   }
   return lo;
 }
+
+/**
+ * The dictionary of a dictionary-encoded column chunk, decoded to strings (or
+ * bytes), without reading any data page. Undefined when the chunk has none.
+ */
+export async function readDictionary(file: ParquetFile, rowGroup: number, column: string): Promise<CellValue[] | undefined> {
+  const meta = file.chunk(rowGroup, column).meta_data!;
+  const oi = await readOffsetIndex(file, rowGroup, column);
+  const chunkStart = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+  const firstData = oi?.page_locations[0] ? Number(oi.page_locations[0].offset) : Number(meta.data_page_offset);
+  if (firstData <= chunkStart) return undefined;
+  const bytes = await readSlice(file, chunkStart, firstData);
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  const header = parquetHeader(reader);
+  if (header.type !== "DICTIONARY_PAGE") return undefined;
+  const decoder: ColumnDecoder = {
+    pathInSchema: [column],
+    type: meta.type,
+    element: file.element(column),
+    schemaPath: file.schemaPath(column),
+    codec: meta.codec,
+    parsers: DEFAULT_PARSERS,
+    compressors: decompressors,
+    utf8: false,
+  };
+  const page = readPage(reader, header, decoder, undefined, undefined, 0);
+  const values = (page.data ?? []) as ArrayLike<unknown>;
+  const utf8 = isUtf8(file.element(column));
+  const out = new Array<CellValue>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = v instanceof Uint8Array ? (utf8 ? textDecoder.decode(v) : v) : (v as CellValue);
+  }
+  return out;
+}
+
+const textDecoder = new TextDecoder();
