@@ -40,6 +40,8 @@ export interface Windows {
   start: number;
   durationMs: number;
   count: number;
+  /** Partition end (exclusive): the last window is clipped to it. */
+  end: number;
 }
 
 export interface RechunkStats {
@@ -58,7 +60,7 @@ export async function rechunkSeries(parts: readonly SeriesPart[], w: Windows, st
   const out: OutChunk[][] = [];
   for (let i = 0; i < w.count; i++) {
     const ws = w.start + i * w.durationMs;
-    const we = ws + w.durationMs - 1; // inclusive
+    const we = Math.min(ws + w.durationMs, w.end) - 1; // inclusive
     const items: Item[] = [];
     parts.forEach((part, partIndex) => {
       for (const meta of part.entry.chunks) if (meta.maxTime >= ws && meta.minTime <= we) items.push({ partIndex, part, meta });
@@ -104,7 +106,8 @@ async function emitCluster(cluster: Item[], ws: number, we: number, out: OutChun
         const samples = float ? decodeFloatHistogram(raw.data) : decodeHistogram(raw.data);
         const kept = (samples as (HistogramSample | FloatHistogramSample)[]).filter((s) => keep(s.t));
         // The header applies to the chunk's first sample; a clipped chunk starts mid-stream.
-        const header: CounterResetHint = kept.length && kept[0] === samples[0] ? histogramChunkHeader(raw.data) : "unknown";
+        const srcHeader = histogramChunkHeader(raw.data);
+        const header: CounterResetHint = kept.length && kept[0] === samples[0] ? srcHeader : midStreamHeader(srcHeader);
         if (kept.length) hists.push({ float, header, samples: kept, partIndex: it.partIndex });
       }
     } catch (e) {
@@ -212,6 +215,15 @@ interface HistRun {
   partIndex: number;
 }
 
+/**
+ * Header of a chunk cut from the middle of a source chunk: a reset or
+ * not-reset claim about the first sample no longer holds, but "gauge" is the
+ * histogram's type and covers every sample.
+ */
+function midStreamHeader(h: CounterResetHint): CounterResetHint {
+  return h === "gauge" ? "gauge" : "unknown";
+}
+
 /** Drops histogram samples whose timestamp already has a sample (float or histogram) from an earlier part. */
 function dedupeHistRuns(runs: HistRun[], floats: FloatBuf): HistRun[] {
   runs.sort((a, b) => a.partIndex - b.partIndex || a.samples[0]!.t - b.samples[0]!.t);
@@ -220,7 +232,7 @@ function dedupeHistRuns(runs: HistRun[], floats: FloatBuf): HistRun[] {
   for (const r of runs) {
     const kept = r.samples.filter((s) => !seen.has(s.t) && !floats.has(s.t));
     for (const s of kept) seen.add(s.t);
-    if (kept.length) out.push({ ...r, header: kept[0] === r.samples[0] ? r.header : "unknown", samples: kept });
+    if (kept.length) out.push({ ...r, header: kept[0] === r.samples[0] ? r.header : midStreamHeader(r.header), samples: kept });
   }
   return out;
 }
@@ -236,7 +248,7 @@ function encodeHistRuns(runs: HistRun[]): OutChunk[] {
       if (!enc) return;
       out.push({ encoding: r.float ? Encoding.FloatHistogram : Encoding.Histogram, minTime: r.samples[first]!.t, maxTime: r.samples[to - 1]!.t, data: enc.bytes(), samples: enc.numSamples });
       enc = undefined;
-      header = "unknown";
+      header = midStreamHeader(header);
     };
     for (let i = 0; i < r.samples.length; i++) {
       const s = r.samples[i]!;

@@ -7,7 +7,7 @@
 import { labelsToRecord, type Labels } from "../model/labels.js";
 import type { Bucket } from "../objstore/bucket.js";
 import { ObjectNotFoundError } from "../objstore/errors.js";
-import { FORMAT_VERSION, parseUnitMeta, shardFile, STREAM_META, UNIT_META, unitPrefix, type ShardMeta, type UnitMeta } from "../parquet/layout.js";
+import { FORMAT_VERSION, parseUnitMeta, shardFile, STREAM_META, UNIT_META, UnitMetaError, unitPrefix, type ShardMeta, type UnitMeta } from "../parquet/layout.js";
 import {
   chunksFileColumns,
   dataColumnName,
@@ -53,7 +53,7 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
   const prefix = unitPrefix(unit.stream, unit.start, unit.end - unit.start);
   const sources = unit.blocks.map((b) => b.meta.ulid).sort();
   const existing = await readExistingMeta(bucket, prefix + UNIT_META);
-  if (existing && !opts.force && sameSources(existing.sources, sources)) return { status: "skipped", meta: existing };
+  if (existing && existing !== "invalid" && !opts.force && sameSources(existing.sources, sources)) return { status: "skipped", meta: existing };
   // Unpublish first: readers must never see the old meta over new shard files.
   if (existing) await bucket.delete(prefix + UNIT_META);
   await ensureStream(bucket, unit);
@@ -69,7 +69,10 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
     cur.rows++;
     for (const l of s.labels) cur.names.add(l.name);
   }
-  if (plan.length === 0) return { status: "empty" };
+  if (plan.length === 0) {
+    await removeStaleShards(bucket, prefix, 0);
+    return { status: "empty" };
+  }
 
   const windows = Math.ceil((unit.end - unit.start) / opts.dataColDurationMs);
   const stats: RechunkStats = { passthrough: 0, reencoded: 0 };
@@ -82,6 +85,10 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
     const kv = footerKv({ minT: unit.start, maxT: maxt, dataColDurationMs: opts.dataColDurationMs, kind: "labels", sortBy: opts.sortBy, resolutionMs: 0 });
     const labelsOut = bucketUploadSink(bucket, prefix + shardFile(si, "labels"));
     const chunksOut = bucketUploadSink(bucket, prefix + shardFile(si, "chunks"));
+    // Upload failures surface through `done`. Without a listener, an abort that
+    // comes before the upload starts reading the stream is an unhandled
+    // 'error' event, which kills the whole run instead of failing this unit.
+    for (const out of [labelsOut, chunksOut]) out.sink.on("error", () => {});
     const common = { rowGroupRows: Number.MAX_SAFE_INTEGER, createdBy: opts.createdBy, ...(opts.pageSizeBytes ? { pageSizeBytes: opts.pageSizeBytes } : {}) };
     const lw = createParquetStreamWriter({ ...common, columns: layout.columns, sink: labelsOut.sink, kv, bloomFilterColumns: [labelColumnName("__name__")].filter((c) => layout.columns.some((x) => x.name === c)), sortingColumns: labelsSortingColumns(opts.sortBy.filter((l) => p.names.has(l))) });
     const cw = createParquetStreamWriter({ ...common, columns: chunksFileColumns(windows), sink: chunksOut.sink, kv: footerKv({ minT: unit.start, maxT: maxt, dataColDurationMs: opts.dataColDurationMs, kind: "chunks", sortBy: opts.sortBy, resolutionMs: 0 }) });
@@ -91,7 +98,7 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
         const n = await it.next();
         if (n.done) throw new Error(`series order changed between passes in unit ${prefix}`);
         const s = n.value;
-        const perWindow = await rechunkSeries(s.parts, { start: unit.start, durationMs: opts.dataColDurationMs, count: windows }, stats);
+        const perWindow = await rechunkSeries(s.parts, { start: unit.start, durationMs: opts.dataColDurationMs, count: windows, end: unit.end }, stats);
         addRow(batch, s.labels, layout.columnIndexOf.bind(layout));
         let rowBytes = 0;
         perWindow.forEach((chunks, w) => {
@@ -128,6 +135,11 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
       throw e;
     }
   }
+  if (totals.chunks === 0) {
+    // Tombstones deleted everything in range: publish nothing.
+    await removeStaleShards(bucket, prefix, 0);
+    return { status: "empty" };
+  }
   await removeStaleShards(bucket, prefix, shards.length);
   const meta: UnitMeta = {
     version: FORMAT_VERSION,
@@ -151,7 +163,7 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
 }
 
 /** A row group may not hold more than this much chunk data: bounds converter memory. */
-const ROW_GROUP_MAX_BYTES = 64 << 20;
+const ROW_GROUP_MAX_BYTES = 16 << 20;
 
 interface Batch {
   rows: number;
@@ -189,11 +201,19 @@ async function flushBatch(b: Batch, lw: ParquetStreamWriter, cw: ParquetStreamWr
   await Promise.all([lw.writeRowGroup(lcols), cw.writeRowGroup(ccols)]);
 }
 
-async function readExistingMeta(bucket: Bucket, key: string): Promise<UnitMeta | undefined> {
+/** The published meta, if any. An unparsable one counts as published-but-stale: it is replaced. */
+async function readExistingMeta(bucket: Bucket, key: string): Promise<UnitMeta | "invalid" | undefined> {
+  let buf: Uint8Array;
   try {
-    return parseUnitMeta(await bucket.get(key), key);
+    buf = await bucket.get(key);
   } catch (e) {
     if (e instanceof ObjectNotFoundError) return undefined;
+    throw e;
+  }
+  try {
+    return parseUnitMeta(buf, key);
+  } catch (e) {
+    if (e instanceof UnitMetaError) return "invalid";
     throw e;
   }
 }

@@ -18,10 +18,12 @@ export const UNIT_META = "meta.json";
 export const DELETION_MARK = "deletion-mark.json";
 export const STREAM_META = "stream.json";
 
-/** Stable id of a stream (external-label set): hex of sha256 over name\xffvalue\xff pairs. */
+const SEP = Buffer.from([0xff]);
+
+/** Stable id of a stream (external-label set): first 16 hex digits of sha256 over UTF-8 name, 0xFF, value, 0xFF per label. */
 export function streamId(ext: Labels): string {
   const h = createHash("sha256");
-  for (const l of ext) h.update(l.name + "\xff" + l.value + "\xff");
+  for (const l of ext) h.update(l.name, "utf8").update(SEP).update(l.value, "utf8").update(SEP);
   return h.digest("hex").slice(0, 16);
 }
 

@@ -3,7 +3,7 @@
 // with a deletion mark are ignored.
 
 import type { Bucket } from "../objstore/bucket.js";
-import { DELETION_MARK, parsePartitionName, parseUnitMeta, UNIT_META, type UnitMeta } from "../parquet/layout.js";
+import { DELETION_MARK, parsePartitionName, parseUnitMeta, UNIT_META, UnitMetaError, type UnitMeta } from "../parquet/layout.js";
 
 export interface UnitRef {
   prefix: string;
@@ -33,7 +33,13 @@ export async function discoverUnits(bucket: Bucket): Promise<DiscoveryResult> {
         ignored.push({ prefix: unitDir, reason: "deletion mark" });
         continue;
       }
-      units.push({ prefix: unitDir, meta: parseUnitMeta(await bucket.get(unitDir + UNIT_META), unitDir + UNIT_META) });
+      try {
+        units.push({ prefix: unitDir, meta: parseUnitMeta(await bucket.get(unitDir + UNIT_META), unitDir + UNIT_META) });
+      } catch (e) {
+        // One bad unit must not hide the others; it is reported and skipped.
+        if (!(e instanceof UnitMetaError)) throw e;
+        ignored.push({ prefix: unitDir, reason: e.message });
+      }
     }
   }
   units.sort((a, b) => a.meta.minTime - b.meta.minTime || (a.prefix < b.prefix ? -1 : 1));

@@ -125,4 +125,20 @@ describe("data crossing midnight", () => {
       b.cleanup();
     }
   });
+
+  it("clips the last window to the partition when the column width does not divide it", async () => {
+    const b = await newTestBucket("FILESYSTEM");
+    try {
+      await expectRoundTrip(b, fx("blocks-1k-6h"), ["--partition", "3h", "--chunks.column-duration", "2h"]);
+      const bucket = b.open();
+      const { units } = await discoverUnits(bucket);
+      expect(units.length).toBe(2);
+      for (const u of units) expect(u.meta.dataMaxTime).toBeLessThan(u.meta.maxTime);
+      // Every sample stored exactly once.
+      expect(units.reduce((a, u) => a + u.meta.stats.samples, 0)).toBe(1_440_000);
+      await bucket.close();
+    } finally {
+      b.cleanup();
+    }
+  });
 });

@@ -1,0 +1,212 @@
+// `parquet-gateway inspect`: what a bucket of converted data holds, down to
+// the row groups and columns of every Parquet file, from footers and offset
+// indexes only. Aligned text by default, --json for scripts.
+
+import type { Command } from "commander";
+import { formatLabels, labelsFromRecord } from "../model/labels.js";
+import { inspectBucket, type BucketInspection, type ColumnReport, type FileReport, type KindTotals, type UnitReport } from "../store/inspect.js";
+import { formatDuration } from "../util/duration.js";
+import { LineWriter } from "../util/output.js";
+import { addBucketFlags, bucketFromFlags } from "./bucket_flags.js";
+
+interface InspectFlags {
+  "objstore.configFile"?: string;
+  "objstore.config"?: string;
+  json?: boolean;
+  unit?: string;
+  columns?: boolean;
+}
+
+export function registerInspect(program: Command): void {
+  const cmd = program.command("inspect").description("list streams, units, shards and the layout of their Parquet files (reads footers and offset indexes only)");
+  addBucketFlags(cmd);
+  cmd
+    .option("--json", "machine-readable output")
+    .option("--unit <substring>", "only units whose prefix (<stream>/<partition>/) contains this")
+    .option("--columns", "per-column details: sizes, encodings, codec, page indexes, bloom filters, pages")
+    .action(async (o: InspectFlags) => {
+      const bucket = await bucketFromFlags(o["objstore.configFile"], o["objstore.config"]);
+      try {
+        const r = await inspectBucket(bucket, { ...(o.unit !== undefined ? { unit: o.unit } : {}), columns: o.columns === true });
+        const w = new LineWriter(process.stdout);
+        if (o.json) await w.write(JSON.stringify(r, null, 2) + "\n");
+        else for (const line of formatInspection(r)) await w.write(line + "\n");
+        await w.flush();
+      } finally {
+        await bucket.close();
+      }
+    });
+}
+
+/** The text report, one string per line. */
+export function formatInspection(r: BucketInspection): string[] {
+  const out: string[] = [];
+  out.push(`STREAMS (${r.streams.length})`);
+  out.push(
+    ...table(
+      ["ID", "UNITS", "LABELS"],
+      r.streams.map((s) => [s.id, fmtInt(s.units), s.labels ? formatLabels(labelsFromRecord(s.labels)) : "(no stream.json)"]),
+      "lrl",
+      "  ",
+    ),
+  );
+  for (const s of r.streams) for (const p of s.problems) out.push(`  ! stream ${s.id}: ${p}`);
+  for (const u of r.units) out.push("", ...formatUnit(u));
+  out.push("", ...formatTotals(r));
+  return out;
+}
+
+function formatUnit(u: UnitReport): string[] {
+  const out = [`UNIT ${u.prefix}  ${u.status === "published" ? "published" : `IGNORED (${u.status}): ${u.reason ?? ""}`}`];
+  const kv: string[][] = [["partition", `${fmtTime(u.startMs)} .. ${fmtTime(u.startMs + u.durationMs)} (${fmtDur(u.durationMs)})`]];
+  const m = u.meta;
+  if (m) {
+    kv.push(
+      ["data", `${fmtTime(m.dataMinTime)} .. ${fmtTime(m.dataMaxTime)} (first and last sample)`],
+      ["sources", `${m.sources.length}: ${m.sources.join(" ")}`],
+      // parseUnitMeta does not check stats.
+      ["stats", m.stats ? `${fmtInt(m.stats.series)} series, ${fmtInt(m.stats.chunks)} chunks, ${fmtInt(m.stats.samples)} samples` : "(none)"],
+      ["bytes", m.stats ? `${fmtBytes(m.stats.bytes)} written from ${fmtBytes(m.stats.sourceBytes)} of source blocks` : "(none)"],
+      ["layout", `${m.shards.length} shard(s), ${m.dataColumns} window(s) of ${fmtDur(m.dataColDurationMs)}, sorted by ${m.sortBy.join(",") || "(labels only)"}, resolutions ${m.resolutions.map((x) => (x === 0 ? "raw" : fmtDur(x))).join(",")}`],
+      ["created", `${m.createdAt} by ${m.createdBy}`],
+    );
+  }
+  if (u.status !== "published") kv.push(["objects", u.objects.map((o) => `${o.name} ${fmtBytes(o.size)}`).join(", ") || "(none)"]);
+  out.push(...table(["", ""], kv, "ll", "  ").slice(1));
+  for (const p of u.problems) out.push(`  ! ${p}`);
+  for (const sh of u.shards) {
+    const rows = sh.rows === null ? "not in meta.json" : `${fmtInt(sh.rows)} rows`;
+    out.push("", `  shard ${sh.shard}: ${rows}, ${sh.labelNames.length} label columns: ${sh.labelNames.join(" ")}`);
+    out.push(
+      ...table(
+        ["FILE", "SIZE", "ROWS", "ROW GROUPS", "DATA", "PAGE INDEX", "BLOOM", "FOOTER", "UNCOMPRESSED", "RATIO"],
+        sh.files.map((f) =>
+          f.error !== undefined && f.rowGroups.length === 0
+            ? [f.name, fmtInt(f.size), "-", "-", "-", "-", "-", "-", "-", `error: ${f.error}`]
+            : [f.name, fmtInt(f.size), fmtInt(f.rows), fmtInt(f.rowGroups.length), fmtBytes(f.compressedBytes), fmtBytes(f.pageIndexBytes), fmtBytes(f.bloomBytes), fmtBytes(f.footerBytes), fmtBytes(f.uncompressedBytes), fmtRatio(f.uncompressedBytes, f.compressedBytes)],
+        ),
+        "lrrrrrrrrr",
+        "    ",
+      ),
+    );
+    for (const f of sh.files) out.push(...formatFile(f));
+  }
+  return out;
+}
+
+function formatFile(f: FileReport): string[] {
+  if (f.rowGroups.length === 0) return [];
+  const out = ["", `    ${f.name}: row groups`];
+  out.push(
+    ...table(
+      ["#", "FIRST ROW", "ROWS", "COMPRESSED", "UNCOMPRESSED", "RATIO"],
+      f.rowGroups.map((g) => [String(g.index), fmtInt(g.firstRow), fmtInt(g.rows), fmtBytes(g.compressedBytes), fmtBytes(g.uncompressedBytes), fmtRatio(g.uncompressedBytes, g.compressedBytes)]),
+      "rrrrrr",
+      "      ",
+    ),
+  );
+  if (f.columns) {
+    out.push("", `    ${f.name}: columns`);
+    out.push(
+      ...table(
+        ["COLUMN", "TYPE", "COMPRESSED", "UNCOMPRESSED", "RATIO", "PAGES", "ENCODINGS", "CODEC", "COLUMN INDEX", "OFFSET INDEX", "BLOOM"],
+        f.columns.map((c) => [
+          c.name,
+          columnType(c),
+          fmtBytes(c.compressedBytes),
+          fmtBytes(c.uncompressedBytes),
+          fmtRatio(c.uncompressedBytes, c.compressedBytes),
+          c.pages === null ? "?" : fmtInt(c.pages),
+          c.encodings.join(","),
+          c.codecs.join(","),
+          presence(c.columnIndexChunks, c.chunks),
+          presence(c.offsetIndexChunks, c.chunks),
+          c.bloomFilterChunks ? `${presence(c.bloomFilterChunks, c.chunks)} (${fmtBytes(c.bloomBytes)})` : "no",
+        ]),
+        "llrrrrlllll",
+        "      ",
+      ),
+    );
+  }
+  return out;
+}
+
+function formatTotals(r: BucketInspection): string[] {
+  const t = r.totals;
+  const out = ["TOTALS"];
+  out.push(
+    ...table(
+      ["", ""],
+      [
+        ["units", `${fmtInt(t.units)} published, ${fmtInt(t.ignoredUnits)} ignored, in ${fmtInt(t.streams)} stream(s)`],
+        ["shards", `${fmtInt(t.shards)} with ${fmtInt(t.files)} files and ${fmtInt(t.rows)} rows`],
+        ["data", `${fmtInt(t.series)} series, ${fmtInt(t.chunks)} chunks, ${fmtInt(t.samples)} samples, ${t.samples ? (t.bytes / t.samples).toFixed(2) : "-"} bytes per sample`],
+        ["problems", fmtInt(t.problems)],
+      ],
+      "ll",
+      "  ",
+    ).slice(1),
+  );
+  const kinds = Object.entries(t.byKind) as [string, KindTotals][];
+  const all: KindTotals = { files: t.files, bytes: t.bytes, compressedBytes: t.compressedBytes, uncompressedBytes: t.uncompressedBytes };
+  out.push(
+    ...table(
+      ["KIND", "FILES", "BYTES", "SIZE", "COMPRESSED", "UNCOMPRESSED", "RATIO"],
+      [...kinds, ["all", all] as [string, KindTotals]].map(([k, v]) => [k, fmtInt(v.files), fmtInt(v.bytes), fmtBytes(v.bytes), fmtBytes(v.compressedBytes), fmtBytes(v.uncompressedBytes), fmtRatio(v.uncompressedBytes, v.compressedBytes)]),
+      "lrrrrrr",
+      "  ",
+    ),
+  );
+  return out;
+}
+
+function columnType(c: ColumnReport): string {
+  const t = c.logicalType ? `${c.physicalType}/${c.logicalType}` : c.physicalType;
+  return c.repetition === "OPTIONAL" ? `${t}?` : t;
+}
+
+function presence(n: number, of: number): string {
+  return n === of && of > 0 ? "yes" : n === 0 ? "no" : `${n}/${of}`;
+}
+
+/** Left/right-aligned columns separated by two spaces; align has one letter per column. */
+function table(header: string[], rows: string[][], align: string, indent: string): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string =>
+    indent +
+    cells
+      .map((c, i) => (align[i] === "r" ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function fmtInt(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+function fmtRatio(uncompressed: number, compressed: number): string {
+  return compressed > 0 ? `${(uncompressed / compressed).toFixed(2)}x` : "-";
+}
+
+/** Whole hours as the partition names spell them ("24h", not "1d"). */
+function fmtDur(ms: number): string {
+  return ms > 0 && ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : formatDuration(ms);
+}
+
+function fmtTime(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}
