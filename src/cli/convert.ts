@@ -18,7 +18,7 @@ interface ConvertFlags {
   label: Record<string, string>;
   sortBy: string;
   partition: string;
-  "chunks.columnDuration": string;
+  "chunks.columnDuration"?: string;
   rowGroupRows: string;
   "shard.maxRows": string;
   "shard.maxLabelColumns": string;
@@ -37,7 +37,7 @@ export function registerConvert(program: Command): void {
     .option("--label <name=value>", "external label for the converted data; overrides the blocks' own (repeatable)", collectLabel, {})
     .option("--sort-by <labels>", "comma-separated labels rows are sorted by, before the full label set", "__name__")
     .option("--partition <duration>", "time partition of a unit, UTC aligned; divides 24h, 2h..24h", "24h")
-    .option("--chunks.column-duration <duration>", "time window of each s_data_<i> chunk column", "8h")
+    .option("--chunks.column-duration <duration>", "time window of each s_data_<i> chunk column (default 8h, or the partition if shorter)")
     .option("--row-group-rows <n>", "rows per Parquet row group", "100000")
     .option("--shard.max-rows <n>", "rows per shard before a new shard is cut", "1000000")
     .option("--shard.max-label-columns <n>", "label columns per shard before a new shard is cut", "1024")
@@ -62,7 +62,10 @@ async function runConvert(f: ConvertFlags, log: Logger): Promise<number> {
   const srcBucket = f["tsdb.path"] ? undefined : await bucketFromFlags(srcFile, srcYaml, "--tsdb.objstore.config-file");
   try {
     sources = f["tsdb.path"] ? await discoverLocal(f["tsdb.path"], skipped) : await discoverBucket(srcBucket!, skipped);
-    for (const s of skipped) log.info({ block: s.location, reason: s.reason }, "skipping block");
+    for (const s of skipped) {
+      if (s.error) log.error({ block: s.location, err: s.reason }, "skipping unreadable block");
+      else log.info({ block: s.location, reason: s.reason }, "skipping block");
+    }
     const rawBlocks = sources.filter((s) => s.meta.thanos.resolution === 0);
     for (const s of sources) if (s.meta.thanos.resolution !== 0) log.warn({ block: s.meta.ulid, resolution: s.meta.thanos.resolution }, "skipping downsampled block");
     log.info({ blocks: rawBlocks.length, skipped: skipped.length }, "source blocks found");
@@ -81,7 +84,7 @@ async function runConvert(f: ConvertFlags, log: Logger): Promise<number> {
         partitionMs: parseDuration(f.partition),
         labels: f.label,
         sortBy,
-        dataColDurationMs: parseDuration(f["chunks.columnDuration"]),
+        dataColDurationMs: columnDuration(f["chunks.columnDuration"], parseDuration(f.partition)),
         rowGroupRows: int(f.rowGroupRows, "--row-group-rows"),
         maxShardRows: int(f["shard.maxRows"], "--shard.max-rows"),
         maxShardLabelColumns: int(f["shard.maxLabelColumns"], "--shard.max-label-columns"),
@@ -97,7 +100,9 @@ async function runConvert(f: ConvertFlags, log: Logger): Promise<number> {
       "conversion finished",
     );
     for (const fl of sum.failed) process.stderr.write(`parquet-gateway: unit ${fl.unit} failed: ${fl.error}\n`);
-    return sum.failed.length;
+    const broken = skipped.filter((s) => s.error);
+    for (const b of broken) process.stderr.write(`parquet-gateway: block ${b.location} skipped: ${b.reason}\n`);
+    return sum.failed.length + broken.length;
   } finally {
     await dest.close();
     await srcBucket?.close();
@@ -166,4 +171,12 @@ function logProgress(log: Logger): ConvertProgress {
     },
     stop() {},
   };
+}
+
+/** Chunk column windows: at least a minute, at most the partition. */
+function columnDuration(v: string | undefined, partitionMs: number): number {
+  if (v === undefined) return Math.min(8 * 3600_000, partitionMs);
+  const d = parseDuration(v);
+  if (d < 60_000 || d > partitionMs) throw new FlagError(`--chunks.column-duration ${JSON.stringify(v)}: want between 1m and the partition (${partitionMs / 3600_000}h)`);
+  return d;
 }

@@ -4,6 +4,8 @@
 import { Command, CommanderError } from "commander";
 import { registerConvert } from "./convert.js";
 import { registerDump } from "./dump.js";
+import { registerServe } from "./serve.js";
+import { registerInspect } from "./inspect.js";
 import { registerTsdb } from "./tsdb.js";
 
 const program = new Command();
@@ -11,6 +13,8 @@ program.name("parquet-gateway").description("Prometheus TSDB blocks as Parquet o
 program.exitOverride();
 registerConvert(program);
 registerDump(program);
+registerServe(program);
+registerInspect(program);
 registerTsdb(program);
 
 async function main(): Promise<void> {

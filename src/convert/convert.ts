@@ -9,7 +9,7 @@ import { CorruptBlockError } from "../tsdb/errors.js";
 import type { Logger } from "../util/log.js";
 import { planUnits, type PlanOptions, type Unit } from "./plan.js";
 import { openSource, type SourceBlock } from "./sources.js";
-import { writeUnit, type WriteOptions } from "./unit_writer.js";
+import { publishedMeta, writeUnit, type WriteOptions } from "./unit_writer.js";
 import { unitPrefix } from "../parquet/layout.js";
 
 export interface ConvertOptions extends WriteOptions, PlanOptions {}
@@ -48,6 +48,12 @@ export async function convertBlocks(sources: readonly SourceBlock[], bucket: Buc
       try {
         const badBlock = u.blocks.find((b) => bad.has(b));
         if (badBlock) throw new Error(`source block ${badBlock.meta.ulid} is corrupt: ${bad.get(badBlock)}`);
+        const current = await publishedMeta(bucket, u, opts);
+        if (current) {
+          sum.skipped++;
+          log.info({ unit: name }, "unit already converted from the same blocks; skipping (use --force to redo)");
+          continue;
+        }
         const blocks: Block[] = [];
         for (const b of u.blocks) blocks.push(await openBlock(b, open, bad));
         const t0 = performance.now();
@@ -70,7 +76,8 @@ export async function convertBlocks(sources: readonly SourceBlock[], bucket: Buc
       } catch (e) {
         const msg = (e as Error).message;
         if (e instanceof CorruptBlockError) {
-          const culprit = u.blocks.find((b) => e.file.startsWith(b.source.location));
+          // Block directories are named by ULID, locally and in buckets alike.
+          const culprit = u.blocks.find((b) => e.file.includes(b.meta.ulid));
           if (culprit) bad.set(culprit, msg);
         }
         sum.failed.push({ unit: name, error: msg });

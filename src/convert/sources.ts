@@ -6,6 +6,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bucket } from "../objstore/bucket.js";
 import { Block } from "../tsdb/block.js";
+import { CorruptBlockError } from "../tsdb/errors.js";
 import { parseMeta, type BlockMeta } from "../tsdb/meta.js";
 import { BucketBlockSource, LocalBlockSource, type BlockSource } from "../tsdb/source.js";
 
@@ -19,6 +20,8 @@ export interface SourceBlock {
 export interface SkippedBlock {
   location: string;
   reason: string;
+  /** True when the block is broken (not merely incomplete or marked): the run must fail. */
+  error?: boolean;
 }
 
 const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -44,7 +47,8 @@ export async function discoverLocal(dir: string, skipped: SkippedBlock[] = []): 
       continue;
     }
     const src = new LocalBlockSource(d);
-    out.push({ meta: parseMeta(await src.readWhole("meta.json"), join(d, "meta.json")), source: src, bytes: await dirSize(d) });
+    const meta = await readMeta(src, join(d, "meta.json"), skipped);
+    if (meta) out.push({ meta, source: src, bytes: await dirSize(d) });
   }
   return out;
 }
@@ -63,11 +67,24 @@ export async function discoverBucket(bucket: Bucket, skipped: SkippedBlock[] = [
       skipped.push({ location: src.location, reason: "deletion-mark.json present" });
       continue;
     }
+    const meta = await readMeta(src, `${src.location}/meta.json`, skipped);
+    if (!meta) continue;
     let bytes = 0;
     for await (const k of bucket.list(`${name}/`, { recursive: true })) bytes += (await bucket.attributes(k)).size;
-    out.push({ meta: parseMeta(await src.readWhole("meta.json"), `${src.location}/meta.json`), source: src, bytes });
+    out.push({ meta, source: src, bytes });
   }
   return out;
+}
+
+/** A broken meta.json fails that block only: the other blocks still convert. */
+async function readMeta(src: BlockSource, path: string, skipped: SkippedBlock[]): Promise<BlockMeta | undefined> {
+  try {
+    return parseMeta(await src.readWhole("meta.json"), path);
+  } catch (e) {
+    if (!(e instanceof CorruptBlockError)) throw e;
+    skipped.push({ location: src.location, reason: e.message, error: true });
+    return undefined;
+  }
 }
 
 export function openSource(b: SourceBlock): Promise<Block> {

@@ -49,11 +49,25 @@ interface ShardPlan {
   names: Set<string>;
 }
 
+/**
+ * The unit's published meta when it is up to date — converted from the same
+ * source blocks with the same layout options — and --force is not set.
+ */
+export async function publishedMeta(bucket: Bucket, unit: Unit, opts: WriteOptions): Promise<UnitMeta | undefined> {
+  if (opts.force) return undefined;
+  const existing = await readExistingMeta(bucket, unitPrefix(unit.stream, unit.start, unit.end - unit.start) + UNIT_META);
+  if (!existing || existing === "invalid") return undefined;
+  const sources = unit.blocks.map((b) => b.meta.ulid).sort();
+  const same = sameSources(existing.sources, sources) && existing.dataColDurationMs === opts.dataColDurationMs && existing.sortBy.join(",") === opts.sortBy.join(",");
+  return same ? existing : undefined;
+}
+
 export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Block[], opts: WriteOptions, progress: UnitProgress = {}): Promise<UnitResult> {
   const prefix = unitPrefix(unit.stream, unit.start, unit.end - unit.start);
   const sources = unit.blocks.map((b) => b.meta.ulid).sort();
+  const current = await publishedMeta(bucket, unit, opts);
+  if (current) return { status: "skipped", meta: current };
   const existing = await readExistingMeta(bucket, prefix + UNIT_META);
-  if (existing && existing !== "invalid" && !opts.force && sameSources(existing.sources, sources)) return { status: "skipped", meta: existing };
   // Unpublish first: readers must never see the old meta over new shard files.
   if (existing) await bucket.delete(prefix + UNIT_META);
   await ensureStream(bucket, unit);
@@ -88,7 +102,7 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
     // Upload failures surface through `done`. Without a listener, an abort that
     // comes before the upload starts reading the stream is an unhandled
     // 'error' event, which kills the whole run instead of failing this unit.
-    for (const out of [labelsOut, chunksOut]) out.sink.on("error", () => {});
+
     const common = { rowGroupRows: Number.MAX_SAFE_INTEGER, createdBy: opts.createdBy, ...(opts.pageSizeBytes ? { pageSizeBytes: opts.pageSizeBytes } : {}) };
     const lw = createParquetStreamWriter({ ...common, columns: layout.columns, sink: labelsOut.sink, kv, bloomFilterColumns: [labelColumnName("__name__")].filter((c) => layout.columns.some((x) => x.name === c)), sortingColumns: labelsSortingColumns(opts.sortBy.filter((l) => p.names.has(l))) });
     const cw = createParquetStreamWriter({ ...common, columns: chunksFileColumns(windows), sink: chunksOut.sink, kv: footerKv({ minT: unit.start, maxT: maxt, dataColDurationMs: opts.dataColDurationMs, kind: "chunks", sortBy: opts.sortBy, resolutionMs: 0 }) });

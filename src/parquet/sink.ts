@@ -128,6 +128,9 @@ export function sinkAdapter(sink: ParquetSink, endStream = true): SinkAdapter {
  */
 export function bucketUploadSink(bucket: Bucket, key: string, highWaterMark = 1 << 20): { sink: Writable; done: Promise<void> } {
   const stream = new PassThrough({ highWaterMark });
+  // Destroying the stream (writer abort, upload failure) emits 'error'; `done`
+  // carries the failure, so an unlistened 'error' must not crash the process.
+  stream.on("error", () => {});
   const done = bucket.upload(key, stream).catch((err: unknown) => {
     stream.destroy(err instanceof Error ? err : new Error(String(err)));
     throw err;
