@@ -61,6 +61,8 @@ export interface StoreInfo {
   labelSets: Labels[];
   /** Resolutions available across units (0, 300000, 3600000). */
   resolutions: number[];
+  /** Per stream: its external labels and time range (Thanos tsdb_infos). */
+  streams: { labels: Labels; minTime: number; maxTime: number }[];
 }
 
 /** One Series answer: series in label order, never duplicated, plus warnings. */

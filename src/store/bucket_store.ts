@@ -102,12 +102,17 @@ export class BucketStore implements Store {
   info(): StoreInfo {
     let minTime = Number.MAX_SAFE_INTEGER;
     let maxTime = Number.MIN_SAFE_INTEGER;
-    const sets = new Map<string, Labels>();
+    const sets = new Map<string, { labels: Labels; minTime: number; maxTime: number }>();
     const res = new Set<number>();
     for (const u of this.units.values()) {
       minTime = Math.min(minTime, u.ref.meta.dataMinTime);
       maxTime = Math.max(maxTime, u.ref.meta.dataMaxTime);
-      sets.set(JSON.stringify(u.ext), u.ext);
+      const k = JSON.stringify(u.ext);
+      const st = sets.get(k);
+      if (st) {
+        st.minTime = Math.min(st.minTime, u.ref.meta.dataMinTime);
+        st.maxTime = Math.max(st.maxTime, u.ref.meta.dataMaxTime);
+      } else sets.set(k, { labels: u.ext, minTime: u.ref.meta.dataMinTime, maxTime: u.ref.meta.dataMaxTime });
       for (const r of u.ref.meta.resolutions) res.add(r);
     }
     if (sets.size === 0) {
@@ -115,7 +120,8 @@ export class BucketStore implements Store {
       minTime = Number.MAX_SAFE_INTEGER;
       maxTime = Number.MIN_SAFE_INTEGER;
     }
-    return { minTime, maxTime, labelSets: [...sets.values()].sort(compareLabels), resolutions: [...res].sort((a, b) => a - b) };
+    const streams = [...sets.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+    return { minTime, maxTime, labelSets: streams.map((s) => s.labels), resolutions: [...res].sort((a, b) => a - b), streams };
   }
 
   async select(req: SelectRequest): Promise<SelectResult> {

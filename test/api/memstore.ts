@@ -43,6 +43,7 @@ export class MemStore implements Store {
       maxTime: 100_000,
       labelSets: [[{ name: "region", value: "eu" }]],
       resolutions: [0],
+      streams: [],
       ...this.opts.info,
     };
   }

@@ -169,7 +169,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
           maxTime: si.maxTime,
           supportsSharding: false,
           supportsWithoutReplicaLabels: true,
-          tsdbInfos: si.sets.map((ls) => ({ labels: { labels: toWireLabels(ls) }, minTime: si.minTime, maxTime: si.maxTime })),
+          tsdbInfos: si.streams.length
+            ? si.streams.map((st) => ({ labels: { labels: toWireLabels(st.labels) }, minTime: st.minTime, maxTime: st.maxTime }))
+            : si.sets.map((ls) => ({ labels: { labels: toWireLabels(ls) }, minTime: si.minTime, maxTime: si.maxTime })),
         },
       });
     } catch (e) {
