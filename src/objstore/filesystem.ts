@@ -2,6 +2,7 @@
 // embedded default and in tests; semantics mirror S3 as closely as a local
 // directory allows (atomic visibility, no empty "directories" left behind).
 
+import { existsViaAttributes } from "./exists.js";
 import { randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, type FileHandle } from "node:fs/promises";
@@ -80,14 +81,8 @@ export class FilesystemBucket implements Bucket {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.attributes(key);
-      return true;
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError) return false;
-      throw err;
-    }
+  exists(key: string): Promise<boolean> {
+    return existsViaAttributes(this, key);
   }
 
   async *list(prefix: string, opts: ListOptions = {}): AsyncIterable<string> {

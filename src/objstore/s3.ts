@@ -9,6 +9,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
+import { existsViaAttributes } from "./exists.js";
 import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
 import type { Bucket, ListOptions, ObjectAttributes } from "./bucket.js";
@@ -128,14 +129,8 @@ export class S3Bucket implements Bucket {
     });
   }
 
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.attributes(key);
-      return true;
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError) return false;
-      throw err;
-    }
+  exists(key: string): Promise<boolean> {
+    return existsViaAttributes(this, key);
   }
 
   async *list(prefix: string, opts: ListOptions = {}): AsyncIterable<string> {

@@ -332,16 +332,7 @@ async function readRowGroupRows(file: ParquetFile, rg: number, column: string, s
     bytes.set(parts[1]!, parts[0]!.length);
   }
 
-  const decoder: ColumnDecoder = {
-    pathInSchema: [column],
-    type: meta.type,
-    element: file.element(column),
-    schemaPath: file.schemaPath(column),
-    codec: meta.codec,
-    parsers: DEFAULT_PARSERS,
-    compressors: decompressors,
-    utf8: false,
-  };
+  const decoder = columnDecoder(file, column, meta);
   const groupRows = Number(file.rowGroup(rg).num_rows);
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   const { data, skipped } = readColumn(reader, { groupStart: 0, selectStart: start - firstRow, selectEnd: end - firstRow, groupRows }, decoder);
@@ -397,16 +388,7 @@ export async function readDictionary(file: ParquetFile, rowGroup: number, column
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   const header = parquetHeader(reader);
   if (header.type !== "DICTIONARY_PAGE") return undefined;
-  const decoder: ColumnDecoder = {
-    pathInSchema: [column],
-    type: meta.type,
-    element: file.element(column),
-    schemaPath: file.schemaPath(column),
-    codec: meta.codec,
-    parsers: DEFAULT_PARSERS,
-    compressors: decompressors,
-    utf8: false,
-  };
+  const decoder = columnDecoder(file, column, meta);
   const page = readPage(reader, header, decoder, undefined, undefined, 0);
   const values = (page.data ?? []) as ArrayLike<unknown>;
   const utf8 = isUtf8(file.element(column));
@@ -419,3 +401,17 @@ export async function readDictionary(file: ParquetFile, rowGroup: number, column
 }
 
 const textDecoder = new TextDecoder();
+
+/** hyparquet's decoder settings for one column chunk: bytes stay bytes (we decode UTF-8 ourselves). */
+function columnDecoder(file: ParquetFile, column: string, meta: NonNullable<ColumnChunk["meta_data"]>): ColumnDecoder {
+  return {
+    pathInSchema: [column],
+    type: meta.type,
+    element: file.element(column),
+    schemaPath: file.schemaPath(column),
+    codec: meta.codec,
+    parsers: DEFAULT_PARSERS,
+    compressors: decompressors,
+    utf8: false,
+  };
+}

@@ -1,12 +1,12 @@
 // Round trip: `parquet-gateway dump` of converted data equals `promtool tsdb
 // dump` of the source blocks, text for text, on FILESYSTEM and S3 buckets.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHash } from "node:crypto";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
+import { hashed } from "../helpers/hashed.js";
 import { cliLines, runCli } from "../helpers/cli.js";
 import { compareDumps, generatedBlock, promtoolDumpLines } from "../helpers/promtool.js";
 import { newTestBucket, type BucketKind, type TestBucket } from "../helpers/buckets.js";
@@ -15,16 +15,6 @@ import { discoverUnits } from "../../src/store/discovery.js";
 
 const fx = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
-function hashed(lines: AsyncIterable<string>): { lines: AsyncGenerator<string>; digest: () => string } {
-  const h = createHash("sha256");
-  async function* tee(): AsyncGenerator<string> {
-    for await (const l of lines) {
-      h.update(l + "\n");
-      yield l;
-    }
-  }
-  return { lines: tee(), digest: () => h.digest("hex") };
-}
 
 export async function expectRoundTrip(b: TestBucket, src: string | string[], convertArgs: string[] = []): Promise<number> {
   const srcs = Array.isArray(src) ? src : [src];

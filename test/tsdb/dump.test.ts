@@ -1,22 +1,11 @@
 // Differential tests: `parquet-gateway tsdb dump` against `promtool tsdb dump`
 // (Prometheus 2.42) on every real fixture and on a generated 10k-series block.
 import { describe, expect, it } from "vitest";
-import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { hashed } from "../helpers/hashed.js";
 import { cliLines } from "../helpers/cli.js";
 import { compareDumps, generatedBlock, promtoolDumpLines } from "../helpers/promtool.js";
 
-/** Passes lines through while hashing them, to also compare the exact text. */
-function hashed(lines: AsyncIterable<string>): { lines: AsyncGenerator<string>; digest: () => string } {
-  const h = createHash("sha256");
-  async function* tee(): AsyncGenerator<string> {
-    for await (const l of lines) {
-      h.update(l + "\n");
-      yield l;
-    }
-  }
-  return { lines: tee(), digest: () => h.digest("hex") };
-}
 
 const fx = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
