@@ -46,12 +46,7 @@ export async function* orderedSeries(blocks: readonly Block[], sortBy: readonly 
       }
       ranks.push(r);
     }
-    const order = new Uint32Array(refs.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    order.sort((a, b) => {
-      for (const r of ranks) if (r[a] !== r[b]) return r[a]! - r[b]!;
-      return a - b;
-    });
+    const order = sortByRanks(ranks, refs.length);
     const c: Cursor = { block, refs, ranks, order, pos: 0, head: undefined };
     await advance(c, mint, maxt);
     cursors.push(c);
@@ -89,4 +84,29 @@ async function advance(c: Cursor, mint: number, maxt: number): Promise<void> {
     return;
   }
   c.head = undefined;
+}
+
+/**
+ * Indices 0..n-1 ordered by the rank arrays (first array most significant),
+ * ties kept in index order. Stable counting sorts, least significant key
+ * first: linear time, where a comparator sort over 10^6 refs is not.
+ */
+export function sortByRanks(ranks: readonly Uint32Array[], n: number): Uint32Array {
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let next = new Uint32Array(n);
+  for (let k = ranks.length - 1; k >= 0; k--) {
+    const r = ranks[k]!;
+    let max = 0;
+    for (let i = 0; i < n; i++) if (r[i]! > max) max = r[i]!;
+    const counts = new Uint32Array(max + 2);
+    for (let i = 0; i < n; i++) counts[r[i]! + 1]!++;
+    for (let v = 1; v < counts.length; v++) counts[v]! += counts[v - 1]!;
+    for (let i = 0; i < n; i++) {
+      const idx = order[i]!;
+      next[counts[r[idx]!]!++] = idx;
+    }
+    [order, next] = [next, order];
+  }
+  return order;
 }

@@ -13,12 +13,11 @@ import {
   dataColumnName,
   encodeChunkCell,
   encodeColIndexes,
-  encodeSeriesHash,
   footerKv,
   labelColumnName,
   labelsFileLayout,
   labelsSortingColumns,
-  stableSeriesHash,
+  seriesHashCell,
 } from "../parquet/schema.js";
 import { bucketUploadSink } from "../parquet/sink.js";
 import { createParquetStreamWriter, type ColumnValues, type ParquetStreamWriter } from "../parquet/writer.js";
@@ -108,12 +107,14 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
     const cw = createParquetStreamWriter({ ...common, columns: chunksFileColumns(windows), sink: chunksOut.sink, kv: footerKv({ minT: unit.start, maxT: maxt, dataColDurationMs: opts.dataColDurationMs, kind: "chunks", sortBy: opts.sortBy, resolutionMs: 0 }) });
     try {
       let batch = newBatch(layout.labelNames, windows);
+      const indexOf = layout.columnIndexOf.bind(layout);
+      const colIndexCells = new Map<string, Uint8Array>();
       for (let r = 0; r < p.rows; r++) {
         const n = await it.next();
         if (n.done) throw new Error(`series order changed between passes in unit ${prefix}`);
         const s = n.value;
         const perWindow = await rechunkSeries(s.parts, { start: unit.start, durationMs: opts.dataColDurationMs, count: windows, end: unit.end }, stats);
-        addRow(batch, s.labels, layout.columnIndexOf.bind(layout));
+        addRow(batch, s.labels, indexOf, colIndexCells);
         let rowBytes = 0;
         perWindow.forEach((chunks, w) => {
           const cell = encodeChunkCell(chunks);
@@ -193,16 +194,21 @@ function newBatch(names: readonly string[], windows: number): Batch {
   return { rows: 0, bytes: 0, names, labels: names.map(() => []), colIndexes: [], hashes: [], data: Array.from({ length: windows }, () => []) };
 }
 
-function addRow(b: Batch, labels: Labels, indexOf: (name: string) => number): void {
+function addRow(b: Batch, labels: Labels, indexOf: (name: string) => number, colIndexCells: Map<string, Uint8Array>): void {
   const idx: number[] = [];
   for (const col of b.labels) col.push(null);
+  let key = "";
   for (const l of labels) {
     const i = indexOf(l.name);
     b.labels[i]![b.labels[i]!.length - 1] = l.value;
     idx.push(i);
+    key += i + ",";
   }
-  b.colIndexes.push(encodeColIndexes(idx));
-  b.hashes.push(encodeSeriesHash(stableSeriesHash(labels)));
+  // Series of one metric share their label names: encode each distinct set once.
+  let cell = colIndexCells.get(key);
+  if (!cell) colIndexCells.set(key, (cell = encodeColIndexes(idx)));
+  b.colIndexes.push(cell);
+  b.hashes.push(seriesHashCell(labels));
 }
 
 async function flushBatch(b: Batch, lw: ParquetStreamWriter, cw: ParquetStreamWriter): Promise<void> {

@@ -3,7 +3,7 @@
 // parquet-common (schema/schema.go, schema/schema_builder.go,
 // schema/encoder.go) so its readers can open our labels and chunks files.
 
-import { xxhash64 } from "hyparquet/src/xxhash.js";
+import { xxhash64Into } from "../util/xxhash64.js";
 import { compareUtf8 } from "./compare.js";
 import { putUvarint, putZigzag, uvarintSize, VarintError, VarintReader, zigzagSize } from "./varint.js";
 import type { ParquetColumnSpec, SortingColumnSpec } from "./writer.js";
@@ -311,27 +311,40 @@ export function decodeSeriesHash(cell: Uint8Array): bigint {
   return new DataView(cell.buffer, cell.byteOffset, 8).getBigUint64(0, false);
 }
 
-const utf8 = new TextEncoder();
-
 /**
  * Prometheus labels.StableHash: xxhash64 (seed 0) of name 0xff value 0xff
  * for each label in name order. Labels must already be sorted by name.
  */
 export function stableSeriesHash(labels: readonly { name: string; value: string }[]): bigint {
-  const parts = labels.map((l) => [utf8.encode(l.name), utf8.encode(l.value)] as const);
-  let size = 0;
-  for (const [n, v] of parts) size += n.length + v.length + 2;
-  const buf = new Uint8Array(size);
+  const cell = seriesHashCell(labels);
+  return new DataView(cell.buffer, cell.byteOffset, 8).getBigUint64(0, false);
+}
+
+let hashBuf = Buffer.allocUnsafe(4096);
+const hashOut = new Uint32Array(2);
+
+/**
+ * The s_series_hash cell (8 bytes, big-endian) of a label set, computed
+ * without BigInt or per-label allocations: the converter does this for every
+ * series.
+ */
+export function seriesHashCell(labels: readonly { name: string; value: string }[]): Uint8Array {
+  let need = 0;
+  for (const l of labels) need += 3 * (l.name.length + l.value.length) + 2;
+  if (need > hashBuf.length) hashBuf = Buffer.allocUnsafe(Math.max(need, hashBuf.length * 2));
   let pos = 0;
-  for (const [n, v] of parts) {
-    buf.set(n, pos);
-    pos += n.length;
-    buf[pos++] = 0xff;
-    buf.set(v, pos);
-    pos += v.length;
-    buf[pos++] = 0xff;
+  for (const l of labels) {
+    pos += hashBuf.write(l.name, pos, "utf8");
+    hashBuf[pos++] = 0xff;
+    pos += hashBuf.write(l.value, pos, "utf8");
+    hashBuf[pos++] = 0xff;
   }
-  return xxhash64(buf);
+  xxhash64Into(hashBuf.subarray(0, pos), hashOut);
+  const out = new Uint8Array(8);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, hashOut[1]!, false);
+  dv.setUint32(4, hashOut[0]!, false);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
