@@ -23,6 +23,7 @@ interface ConvertFlags {
   "shard.maxRows": string;
   "shard.maxLabelColumns": string;
   force: boolean;
+  downsample: boolean;
   progress?: boolean;
 }
 
@@ -42,6 +43,7 @@ export function registerConvert(program: Command): void {
     .option("--shard.max-rows <n>", "rows per shard before a new shard is cut", "1000000")
     .option("--shard.max-label-columns <n>", "label columns per shard before a new shard is cut", "1024")
     .option("--force", "reconvert partitions already converted from the same blocks", false)
+    .option("--downsample", "also write 5m and 1h aggregates (Thanos downsampling) computed from the raw samples", false)
     .option("--no-progress", "never draw a progress bar")
     .action(async (raw: Record<string, unknown>) => {
       const f = raw as unknown as ConvertFlags;
@@ -66,9 +68,9 @@ async function runConvert(f: ConvertFlags, log: Logger): Promise<number> {
       if (s.error) log.error({ block: s.location, err: s.reason }, "skipping unreadable block");
       else log.info({ block: s.location, reason: s.reason }, "skipping block");
     }
-    const rawBlocks = sources.filter((s) => s.meta.thanos.resolution === 0);
-    for (const s of sources) if (s.meta.thanos.resolution !== 0) log.warn({ block: s.meta.ulid, resolution: s.meta.thanos.resolution }, "skipping downsampled block");
-    log.info({ blocks: rawBlocks.length, skipped: skipped.length }, "source blocks found");
+    // Thanos-downsampled blocks (5m, 1h) feed the units' aggregate files as they are.
+    const downsampled = sources.filter((s) => s.meta.thanos.resolution !== 0).length;
+    log.info({ blocks: sources.length, downsampled, skipped: skipped.length }, "source blocks found");
     const sortBy = f.sortBy.split(",").map((s) => s.trim()).filter(Boolean);
     const int = (v: string, flag: string): number => {
       const n = Number(v);
@@ -78,7 +80,7 @@ async function runConvert(f: ConvertFlags, log: Logger): Promise<number> {
     const progress = f.progress !== false && process.stderr.isTTY ? progressBar() : logProgress(log);
     const t0 = performance.now();
     const sum = await convertBlocks(
-      rawBlocks,
+      sources,
       dest,
       {
         partitionMs: parseDuration(f.partition),
@@ -89,6 +91,7 @@ async function runConvert(f: ConvertFlags, log: Logger): Promise<number> {
         maxShardRows: int(f["shard.maxRows"], "--shard.max-rows"),
         maxShardLabelColumns: int(f["shard.maxLabelColumns"], "--shard.max-label-columns"),
         force: f.force,
+        downsample: f.downsample,
         createdBy: "parquet-gateway 0.1.0",
       },
       log,

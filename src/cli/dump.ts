@@ -15,6 +15,7 @@ import { formatFloatG } from "../util/gofmt.js";
 import { LineWriter } from "../util/output.js";
 import { addBucketFlags, bucketFromFlags } from "./bucket_flags.js";
 import { parseTimeFlag } from "./flags.js";
+import { dumpAggregates, parseResolutionFlag } from "./dump_aggregates.js";
 
 export function registerDump(program: Command): void {
   const cmd = program.command("dump").description("print converted samples like `promtool tsdb dump` prints the source");
@@ -23,13 +24,16 @@ export function registerDump(program: Command): void {
     .option("--match <selector>", "series selector")
     .option("--min-time <ms>", "minimum timestamp (inclusive, ms)")
     .option("--max-time <ms>", "maximum timestamp (inclusive, ms)")
-    .action(async (o: { "objstore.configFile"?: string; "objstore.config"?: string; match?: string; minTime?: string; maxTime?: string }) => {
+    .option("--resolution <res>", "print the 5m or 1h aggregates instead of raw samples: `{labels} <aggregate> <value> <timestamp_ms>`")
+    .action(async (o: { "objstore.configFile"?: string; "objstore.config"?: string; match?: string; minTime?: string; maxTime?: string; resolution?: string }) => {
+      const res = o.resolution === undefined ? undefined : parseResolutionFlag(o.resolution);
       const matchers = o.match ? parseSelector(o.match) : [];
       const mint = parseTimeFlag(o.minTime, Number.MIN_SAFE_INTEGER, "--min-time");
       const maxt = parseTimeFlag(o.maxTime, Number.MAX_SAFE_INTEGER, "--max-time");
       const bucket = await bucketFromFlags(o["objstore.configFile"], o["objstore.config"]);
       try {
-        await dumpBucket(bucket, matchers, mint, maxt, new LineWriter(process.stdout));
+        if (res !== undefined) await dumpAggregates(bucket, matchers, mint, maxt, res, new LineWriter(process.stdout));
+        else await dumpBucket(bucket, matchers, mint, maxt, new LineWriter(process.stdout));
       } finally {
         await bucket.close();
       }
@@ -86,8 +90,8 @@ export async function dumpBucket(bucket: Bucket, matchers: Matcher[], mint: numb
  * when the only sort label is __name__ and every other label name sorts after
  * it; otherwise the shard is buffered and re-sorted (a slow path for dumps).
  */
-async function* sortedScan(rows: AsyncIterable<ScannedSeries>, matchers: Matcher[], inLabelOrder: boolean): AsyncGenerator<ScannedSeries> {
-  const buffered: ScannedSeries[] = [];
+export async function* sortedScan<T extends { labels: Labels }>(rows: AsyncIterable<T>, matchers: Matcher[], inLabelOrder: boolean): AsyncGenerator<T> {
+  const buffered: T[] = [];
   let prev: Labels | undefined;
   for await (const s of rows) {
     if (inLabelOrder && s.labels[0]?.name !== "__name__") inLabelOrder = false;
@@ -103,6 +107,6 @@ async function* sortedScan(rows: AsyncIterable<ScannedSeries>, matchers: Matcher
   for (const s of buffered) if (matchLabels(matchers, s.labels)) yield s;
 }
 
-function rowsInLabelOrder(sortBy: readonly string[], labelNames: readonly string[]): boolean {
+export function rowsInLabelOrder(sortBy: readonly string[], labelNames: readonly string[]): boolean {
   return sortBy.length === 1 && sortBy[0] === "__name__" && labelNames.every((n) => n === "__name__" || compareStrings(n, "__name__") > 0);
 }

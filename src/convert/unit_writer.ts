@@ -23,6 +23,9 @@ import { bucketUploadSink } from "../parquet/sink.js";
 import { createParquetStreamWriter, type ColumnValues, type ParquetStreamWriter } from "../parquet/writer.js";
 import type { Block } from "../tsdb/block.js";
 import type { Unit } from "./plan.js";
+import { readSourceAggrChunks } from "./agg_sources.js";
+import { planResolutions } from "./agg_plan.js";
+import { ShardAggWriter } from "./agg_writer.js";
 import { rechunkSeries, type RechunkStats } from "./rechunk.js";
 import { orderedSeries } from "./series_order.js";
 
@@ -35,6 +38,8 @@ export interface WriteOptions {
   pageSizeBytes?: number;
   force: boolean;
   createdBy: string;
+  /** Compute 5m and 1h aggregates from raw data (convert --downsample). */
+  downsample?: boolean;
 }
 
 export interface UnitProgress {
@@ -58,7 +63,9 @@ export async function publishedMeta(bucket: Bucket, unit: Unit, opts: WriteOptio
   if (!existing || existing === "invalid") return undefined;
   const sources = unit.blocks.map((b) => b.meta.ulid).sort();
   const same = sameSources(existing.sources, sources) && existing.dataColDurationMs === opts.dataColDurationMs && existing.sortBy.join(",") === opts.sortBy.join(",");
-  return same ? existing : undefined;
+  // Resolutions added since (e.g. by `downsample`) still count as up to date.
+  const resolutions = planResolutions(unit, opts).resolutions.every((r) => existing.resolutions.includes(r));
+  return same && resolutions ? existing : undefined;
 }
 
 export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Block[], opts: WriteOptions, progress: UnitProgress = {}): Promise<UnitResult> {
@@ -89,7 +96,9 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
 
   const windows = Math.ceil((unit.end - unit.start) / opts.dataColDurationMs);
   const stats: RechunkStats = { passthrough: 0, reencoded: 0 };
-  const totals = { series: 0, chunks: 0, samples: 0, bytes: 0, dataMin: Infinity, dataMax: -Infinity };
+  const totals = { series: 0, chunks: 0, samples: 0, bytes: 0, dataMin: Infinity, dataMax: -Infinity, aggChunks: 0 };
+  const { plan: aggPlan, resolutions } = planResolutions(unit, opts);
+  const colWindows = { start: unit.start, durationMs: opts.dataColDurationMs, count: windows, end: unit.end };
   const shards: ShardMeta[] = [];
   const it = orderedSeries(blocks, opts.sortBy, unit.start, maxt)[Symbol.asyncIterator]();
   for (let si = 0; si < plan.length; si++) {
@@ -105,6 +114,7 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
     const common = { rowGroupRows: Number.MAX_SAFE_INTEGER, createdBy: opts.createdBy, ...(opts.pageSizeBytes ? { pageSizeBytes: opts.pageSizeBytes } : {}) };
     const lw = createParquetStreamWriter({ ...common, columns: layout.columns, sink: labelsOut.sink, kv, bloomFilterColumns: [labelColumnName("__name__")].filter((c) => layout.columns.some((x) => x.name === c)), sortingColumns: labelsSortingColumns(opts.sortBy.filter((l) => p.names.has(l))) });
     const cw = createParquetStreamWriter({ ...common, columns: chunksFileColumns(windows), sink: chunksOut.sink, kv: footerKv({ minT: unit.start, maxT: maxt, dataColDurationMs: opts.dataColDurationMs, kind: "chunks", sortBy: opts.sortBy, resolutionMs: 0 }) });
+    const aw = new ShardAggWriter(bucket, prefix, si, aggPlan, colWindows, { sortBy: opts.sortBy, createdBy: opts.createdBy, ...(opts.pageSizeBytes ? { pageSizeBytes: opts.pageSizeBytes } : {}) });
     try {
       let batch = newBatch(layout.labelNames, windows);
       const indexOf = layout.columnIndexOf.bind(layout);
@@ -113,9 +123,20 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
         const n = await it.next();
         if (n.done) throw new Error(`series order changed between passes in unit ${prefix}`);
         const s = n.value;
-        const perWindow = await rechunkSeries(s.parts, { start: unit.start, durationMs: opts.dataColDurationMs, count: windows, end: unit.end }, stats);
+        const rawParts = s.parts.filter((p) => p.block.meta.thanos.resolution === 0);
+        const perWindow = await rechunkSeries(rawParts, colWindows, stats);
         addRow(batch, s.labels, indexOf, colIndexCells);
         let rowBytes = 0;
+        if (aw.enabled) {
+          // Aggregates come from the same merged, tombstone-applied chunks the chunks file gets.
+          const aggParts = s.parts.filter((p) => p.block.meta.thanos.resolution !== 0);
+          const source = aggParts.length ? await readSourceAggrChunks(aggParts, unit.start, maxt) : {};
+          const a = aw.addRow({ raw: perWindow, source });
+          rowBytes += a.bytes;
+          totals.aggChunks += a.chunks;
+          if (a.minTime < totals.dataMin) totals.dataMin = a.minTime;
+          if (a.maxTime > totals.dataMax) totals.dataMax = a.maxTime;
+        }
         perWindow.forEach((chunks, w) => {
           const cell = encodeChunkCell(chunks);
           rowBytes += cell.length;
@@ -132,25 +153,26 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
         totals.series++;
         progress.onSeries?.(1, rowBytes);
         if (batch.rows >= opts.rowGroupRows || batch.bytes >= ROW_GROUP_MAX_BYTES) {
-          await flushBatch(batch, lw, cw);
+          await Promise.all([flushBatch(batch, lw, cw), aw.flush()]);
           batch = newBatch(layout.labelNames, windows);
         }
       }
-      if (batch.rows > 0) await flushBatch(batch, lw, cw);
-      const [lr, cr] = await Promise.all([lw.finish(), cw.finish()]);
+      if (batch.rows > 0) await Promise.all([flushBatch(batch, lw, cw), aw.flush()]);
+      const [lr, cr, aggSizes] = await Promise.all([lw.finish(), cw.finish(), aw.finish()]);
       await Promise.all([labelsOut.done, chunksOut.done]);
       totals.bytes += lr.bytes + cr.bytes;
-      shards.push({ rows: p.rows, labelNames: [...layout.labelNames], files: { labels: lr.bytes, chunks: cr.bytes } });
+      for (const b of Object.values(aggSizes)) totals.bytes += b;
+      shards.push({ rows: p.rows, labelNames: [...layout.labelNames], files: { labels: lr.bytes, chunks: cr.bytes, ...aggSizes } });
     } catch (e) {
       lw.abort(e as Error);
       cw.abort(e as Error);
       labelsOut.sink.destroy(e as Error);
       chunksOut.sink.destroy(e as Error);
-      await Promise.allSettled([labelsOut.done, chunksOut.done]);
+      await Promise.allSettled([labelsOut.done, chunksOut.done, aw.abort(e as Error)]);
       throw e;
     }
   }
-  if (totals.chunks === 0) {
+  if (totals.chunks === 0 && totals.aggChunks === 0) {
     // Tombstones deleted everything in range: publish nothing.
     await removeStaleShards(bucket, prefix, 0);
     return { status: "empty" };
@@ -166,7 +188,7 @@ export async function writeUnit(bucket: Bucket, unit: Unit, blocks: readonly Blo
     dataColDurationMs: opts.dataColDurationMs,
     dataColumns: windows,
     sortBy: opts.sortBy,
-    resolutions: [0],
+    resolutions,
     shards,
     sources,
     stats: { series: totals.series, chunks: totals.chunks, samples: totals.samples, sourceBytes: unit.blocks.reduce((a, b) => a + b.bytes, 0), bytes: totals.bytes },

@@ -79,7 +79,8 @@ export interface Store {
   labelValues(name: string, req: LabelsRequest): Promise<{ values: string[]; warnings: string[] }>;
 }
 
-export type StoreErrorCode = "invalid_argument" | "resource_exhausted" | "unavailable" | "internal" | "canceled";
+/** "aborted": what Thanos answers when a requested aggregate is missing (codes.Aborted). */
+export type StoreErrorCode = "invalid_argument" | "resource_exhausted" | "unavailable" | "internal" | "canceled" | "aborted";
 
 /** Errors a store raises; the API layers map the code to gRPC/HTTP statuses. */
 export class StoreError extends Error {

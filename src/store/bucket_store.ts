@@ -19,6 +19,8 @@ import { FetchScope, scopedFetch, withScope, type FetchOptions } from "./fetch_s
 import { ConcurrencyGate, RequestBudget, type Limits } from "./limits.js";
 import { countRows, type RowRanges } from "./rows.js";
 import { ShardReader, type ShardFiles } from "./shard.js";
+import { AggFiles, readAggChunks, type StoreAggrChunk } from "./agg_read.js";
+import { pickResolution } from "./resolution.js";
 
 export interface BucketStoreOptions {
   /** External labels added to (or overriding) every stream's own. */
@@ -47,6 +49,7 @@ const seriesSelected = new Counter({ name: "parquet_gateway_series_selected_tota
 export class BucketStore implements Store {
   private units = new Map<string, LoadedUnit>();
   private readonly metaCache: ByteCache<ShardFiles>;
+  private readonly aggFiles: AggFiles;
   private readonly fetchOpts: FetchOptions;
   private readonly gate: ConcurrencyGate;
   private synced = false;
@@ -57,6 +60,7 @@ export class BucketStore implements Store {
   ) {
     const metrics = cacheMetrics();
     this.metaCache = new ByteCache<ShardFiles>("metadata", opts.metadataCacheBytes, (f) => f.labels.metadataBytes + f.chunks.metadataBytes, metrics);
+    this.aggFiles = new AggFiles(new ByteCache<ParquetFile>("metadata", opts.metadataCacheBytes, (f) => f.metadataBytes, metrics), scopedFetch);
     this.fetchOpts = {
       coalesceGapBytes: opts.coalesceGapBytes,
       concurrency: opts.fetchConcurrency,
@@ -83,13 +87,17 @@ export class BucketStore implements Store {
       const ext = labelsFromRecord({ ...u.meta.stream.labels, ...this.opts.externalLabels });
       const shards = u.meta.shards.map((_, i) => new ShardReader(this.bucket, u.prefix, u.meta, i, this.metaCache, scopedFetch));
       next.set(u.prefix, { ref: u, ext, shards });
-      if (have) this.metaCache.deletePrefix(u.prefix);
+      if (have) {
+        this.metaCache.deletePrefix(u.prefix);
+        this.aggFiles.deletePrefix(u.prefix);
+      }
       added++;
     }
     let removed = 0;
     for (const p of this.units.keys()) {
       if (!next.has(p)) {
         this.metaCache.deletePrefix(p);
+        this.aggFiles.deletePrefix(p);
         removed++;
       }
     }
@@ -146,7 +154,7 @@ export class BucketStore implements Store {
         n = req.limit;
       }
       budget.series(n);
-      const series = this.stream(groups.slice(0, n), req, scope, budget, release);
+      const series = this.stream(groups.slice(0, n), req, scope, budget, release, warnings);
       return { series, warnings };
     } catch (e) {
       release();
@@ -154,25 +162,33 @@ export class BucketStore implements Store {
     }
   }
 
-  private async *stream(groups: Picked[][], req: SelectRequest, scope: FetchScope, budget: RequestBudget, release: () => void): AsyncGenerator<StoreSeries> {
+  private async *stream(groups: Picked[][], req: SelectRequest, scope: FetchScope, budget: RequestBudget, release: () => void, warnings: string[]): AsyncGenerator<StoreSeries> {
     try {
       for (let i = 0; i < groups.length; i += BATCH) {
         if (req.signal?.aborted) throw new StoreError("canceled", "request canceled");
         const batch = groups.slice(i, i + BATCH);
-        // skip_chunks still needs a chunk in range per series; only partially covered units must be checked.
-        const needChunks = !req.skipChunks || batch.some((g) => g.some((p) => req.minTime > p.unit.ref.meta.dataMinTime || req.maxTime < p.unit.ref.meta.dataMaxTime));
-        const chunks = needChunks ? await withScope(scope, () => this.fetchChunks(batch, req, scope)) : undefined;
+        // skip_chunks still needs a chunk in range per series; only partially covered units must be checked
+        // (and units read at an aggregate resolution, where a row may have no aggregates).
+        const needChunks = !req.skipChunks || batch.some((g) => g.some((p) => req.minTime > p.unit.ref.meta.dataMinTime || req.maxTime < p.unit.ref.meta.dataMaxTime || resolutionOf(p.unit, req) !== 0));
+        const chunks = needChunks ? await withScope(scope, () => this.fetchChunks(batch, req, scope, warnings)) : undefined;
         for (let j = 0; j < batch.length; j++) {
           const g = batch[j]!;
           let out: StoreChunk[] = [];
+          let aggr: StoreAggrChunk[] = [];
           if (chunks) {
-            out = chunks[j]!;
-            if (out.length === 0) continue; // no chunk in range: Thanos sends no such series
-            if (req.skipChunks) out = [];
-            else for (const c of out) budget.chunk(c.data.length, c.data.length >= 2 ? (c.data[0]! << 8) | c.data[1]! : 0);
+            out = chunks[j]!.raw;
+            aggr = chunks[j]!.aggr;
+            if (out.length === 0 && aggr.length === 0) continue; // no chunk in range: Thanos sends no such series
+            if (req.skipChunks) {
+              out = [];
+              aggr = [];
+            } else {
+              for (const c of out) budget.chunk(c.data.length, c.data.length >= 2 ? (c.data[0]! << 8) | c.data[1]! : 0);
+              for (const a of aggr) for (const c of Object.values(a.aggrs)) budget.chunk(c.data.length, c.data.length >= 2 ? (c.data[0]! << 8) | c.data[1]! : 0);
+            }
           }
           seriesSelected.inc();
-          yield { labels: g[0]!.labels, chunks: out };
+          yield aggr.length ? { labels: g[0]!.labels, chunks: out, aggrChunks: aggr } : { labels: g[0]!.labels, chunks: out };
         }
       }
     } catch (e) {
@@ -211,6 +227,8 @@ export class BucketStore implements Store {
     const out: Picked[] = [];
     const drop = new Set(req.withoutReplicaLabels ?? []);
     for (const { unit, rest } of this.candidates(req.minTime, req.maxTime, req.matchers)) {
+      // Units without a resolution the request can use hold nothing for it.
+      if (resolutionOf(unit, req) === undefined) continue;
       try {
         for (const shard of unit.shards) {
           const rows = await shard.selectRows(rest, scope);
@@ -229,8 +247,8 @@ export class BucketStore implements Store {
     return out;
   }
 
-  /** Chunks of each group (in time order, deduplicated), fetched shard by shard. */
-  private async fetchChunks(batch: Picked[][], req: SelectRequest, scope: FetchScope): Promise<StoreChunk[][]> {
+  /** Chunks of each group (in time order, deduplicated), fetched shard by shard at each unit's resolution. */
+  private async fetchChunks(batch: Picked[][], req: SelectRequest, scope: FetchScope, warnings: string[]): Promise<{ raw: StoreChunk[]; aggr: StoreAggrChunk[] }[]> {
     const byShard = new Map<ShardReader, { row: number; group: number }[]>();
     batch.forEach((g, gi) => {
       for (const p of g) {
@@ -240,24 +258,41 @@ export class BucketStore implements Store {
       }
     });
     const out: StoreChunk[][] = batch.map(() => []);
+    const aggr: StoreAggrChunk[][] = batch.map(() => []);
     for (const [shard, items] of byShard) {
-      items.sort((a, b) => a.row - b.row);
-      const ranges: RowRanges = [];
-      for (const it of items) {
-        const last = ranges[ranges.length - 1];
-        if (last && last[1] === it.row) last[1]++;
-        else if (!last || last[1] <= it.row) ranges.push([it.row, it.row + 1]);
+      try {
+        items.sort((a, b) => a.row - b.row);
+        const ranges: RowRanges = [];
+        for (const it of items) {
+          const last = ranges[ranges.length - 1];
+          if (last && last[1] === it.row) last[1]++;
+          else if (!last || last[1] <= it.row) ranges.push([it.row, it.row + 1]);
+        }
+        const res = pickResolution(shard.meta.resolutions, req.maxResolutionWindow ?? 0);
+        if (res === undefined) continue;
+        if (res !== 0) {
+          const file = await this.aggFiles.open(shard, res);
+          const rows = await readAggChunks(shard, file, req.aggregates ?? [], ranges, req.minTime, req.maxTime, scope);
+          if (rows.length !== countRows(ranges)) throw new StoreError("internal", `shard ${shard.key}: aggregate rows mismatch`);
+          items.forEach((it, i) => aggr[it.group]!.push(...rows[i]!));
+          continue;
+        }
+        const cells = await shard.readChunks(ranges, req.minTime, req.maxTime, scope);
+        if (cells.length !== countRows(ranges)) throw new StoreError("internal", `shard ${shard.key}: chunk rows mismatch`);
+        items.forEach((it, i) => out[it.group]!.push(...cells[i]!.map(toStoreChunk)));
+      } catch (e) {
+        // WARN: a shard whose chunks cannot be read drops out with a warning, like one whose labels cannot.
+        if (!req.partialResponse || !(e instanceof ObjstoreError)) throw e;
+        warnings.push(`unit ${shard.prefix} unavailable: ${e.message}`);
       }
-      const cells = await shard.readChunks(ranges, req.minTime, req.maxTime, scope);
-      if (cells.length !== countRows(ranges)) throw new StoreError("internal", `shard ${shard.key}: chunk rows mismatch`);
-      items.forEach((it, i) => out[it.group]!.push(...cells[i]!.map(toStoreChunk)));
     }
     for (const list of out) {
       list.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
       // The same chunk can come from two units only if they overlap; drop exact repeats.
       for (let i = list.length - 1; i > 0; i--) if (sameChunk(list[i]!, list[i - 1]!)) list.splice(i, 1);
     }
-    return out;
+    for (const list of aggr) list.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
+    return out.map((raw, i) => ({ raw, aggr: aggr[i]! }));
   }
 
   async labelNames(req: LabelsRequest): Promise<{ names: string[]; warnings: string[] }> {
@@ -397,6 +432,10 @@ async function allValues(f: ParquetFile, column: string): Promise<string[]> {
 
 function limit<T>(xs: T[], n: number | undefined): T[] {
   return n && n > 0 && xs.length > n ? xs.slice(0, n) : xs;
+}
+
+function resolutionOf(unit: LoadedUnit, req: SelectRequest): number | undefined {
+  return pickResolution(unit.ref.meta.resolutions, req.maxResolutionWindow ?? 0);
 }
 
 function toStoreChunk(c: CellChunk): StoreChunk {

@@ -4,7 +4,7 @@
 import type { LineWriter } from "../util/output.js";
 import type { Block } from "./block.js";
 
-const encodingNames: Record<number, string> = { 1: "XOR", 2: "histogram", 3: "float histogram" };
+const encodingNames: Record<number, string> = { 1: "XOR", 2: "histogram", 3: "float histogram", 255: "Thanos downsampled aggregate" };
 
 export async function analyzeBlocks(b: Block, limit: number, w: LineWriter): Promise<void> {
   const m = b.meta;

@@ -120,7 +120,9 @@ async function readPart(p: SeriesPart, mint: number, maxt: number): Promise<Seri
       }
       for (const h of hs) if (h.t >= mint && h.t <= maxt && !isDeleted(h.t, tomb)) histograms.push(h);
     } else {
-      throw new CorruptBlockError(where(), c.ref % 0x100000000, `unknown chunk encoding ${raw.encoding}`);
+      // 0xff is Thanos' downsampled AggrChunk: valid, but aggregates rather than samples (see src/chunkenc/aggr.ts).
+      const what = raw.encoding === 0xff ? "a Thanos downsampled chunk (encoding 0xff), which holds aggregates, not raw samples" : `unknown chunk encoding ${raw.encoding}`;
+      throw new CorruptBlockError(where(), c.ref % 0x100000000, what);
     }
   }
   return { floats: { n, t, v }, histograms };

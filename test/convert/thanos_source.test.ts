@@ -1,8 +1,8 @@
 // A Thanos bucket as the source (--tsdb.objstore.config-file): blocks are
 // `<ULID>/...` objects. Two complete blocks convert; a block without
-// meta.json (upload in progress), a block with a deletion mark and a
-// downsampled block are skipped with a log line; other Thanos objects
-// (debug/) are ignored.
+// meta.json (upload in progress) and a block with a deletion mark are skipped
+// with a log line; a downsampled block goes into the unit's 5m aggregates;
+// other Thanos objects (debug/) are ignored.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,11 +72,12 @@ describe.each<BucketKind>(["FILESYSTEM", "S3"])("Thanos bucket as source (%s)", 
         [expect.stringContaining(INCOMPLETE), expect.stringMatching(/no meta\.json/)],
         [expect.stringContaining(DELETED), expect.stringMatching(/deletion-mark\.json/)],
       ]);
-      expect(logs.filter((l) => l["msg"] === "skipping downsampled block").map((l) => [l["block"], l["resolution"]])).toEqual([[DOWNSAMPLED, 300000]]);
-      expect(logs.find((l) => l["msg"] === "source blocks found")).toMatchObject({ blocks: 2, skipped: 2 });
+      expect(logs.find((l) => l["msg"] === "source blocks found")).toMatchObject({ blocks: 3, downsampled: 1, skipped: 2 });
 
       const { units } = await discoverUnits(out);
-      expect(units.map((u) => u.meta.sources)).toEqual([[B1, B2]]);
+      expect(units.map((u) => u.meta.sources)).toEqual([[B1, B2, DOWNSAMPLED]]);
+      // Raw from the two raw blocks; 5m from the downsampled one (its plain XOR chunk is downsampled, as Thanos does).
+      expect(units[0]!.meta.resolutions).toEqual([0, 300000]);
       expect(units[0]!.meta.stats.sourceBytes).toBeGreaterThan(0);
       await expectDumpMatchesPromtool(dst, [join(six, B1), join(six, B2)]);
     } finally {
