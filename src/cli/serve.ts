@@ -1,8 +1,12 @@
-// `parquet-gateway serve`: the Thanos StoreAPI over gRPC and the HTTP
-// endpoints, answering from the Parquet units in the bucket.
+// `parquet-gateway serve`: the Thanos StoreAPI and Query API over gRPC and
+// the HTTP endpoints (Prometheus query API, remote read), answering from the
+// Parquet units in the bucket.
 
 import type { Command } from "commander";
+import { promApiRoutes } from "../api/http/prom_api.js";
+import { remoteReadHandler } from "../api/http/remote_read.js";
 import { startHttpServer } from "../api/http/server.js";
+import { Engine } from "../promql/engine.js";
 import { BucketStore } from "../store/bucket_store.js";
 import { parseByteSize } from "../util/bytesize.js";
 import { parseDuration } from "../util/duration.js";
@@ -25,14 +29,17 @@ interface ServeFlags {
   "store.limits.requestChunkBytes": string;
   "store.limits.requestSamples": string;
   "store.limits.concurrentRequests": string;
+  "query.lookbackDelta": string;
+  "query.maxSamples": string;
+  "query.timeout": string;
 }
 
 export function registerServe(program: Command): void {
   const cmd = program.command("serve").description("serve the Thanos StoreAPI (gRPC) and HTTP endpoints from converted Parquet units");
   addBucketFlags(cmd);
   cmd
-    .option("--grpc-address <host:port>", "gRPC listen address (StoreAPI, Info, health, reflection)", "127.0.0.1:10901")
-    .option("--http-address <host:port>", "HTTP listen address (/metrics, /-/ready, /-/healthy)", "127.0.0.1:10902")
+    .option("--grpc-address <host:port>", "gRPC listen address (StoreAPI, Query API, Info, health, reflection)", "127.0.0.1:10901")
+    .option("--http-address <host:port>", "HTTP listen address (Prometheus API /api/v1/*, remote read /api/v1/read, /metrics, /-/ready, /-/healthy)", "127.0.0.1:10902")
     .option("--label <name=value>", "external label added to every stream, overriding a stream's own (repeatable)", collectLabel, {})
     .option("--sync-interval <duration>", "how often the bucket is scanned for new or deleted units", "1m")
     .option("--cache.metadata-size <bytes>", "memory for Parquet footers and page indexes", "256MiB")
@@ -43,6 +50,9 @@ export function registerServe(program: Command): void {
     .option("--store.limits.request-chunk-bytes <bytes>", "most chunk bytes one request may fetch (0 = unlimited)", "0")
     .option("--store.limits.request-samples <n>", "most samples one request may fetch (0 = unlimited)", "0")
     .option("--store.limits.concurrent-requests <n>", "most requests served at once; more get ResourceExhausted (0 = unlimited)", "0")
+    .option("--query.lookback-delta <duration>", "how far back PromQL instant selectors look for a sample", "5m")
+    .option("--query.max-samples <n>", "most samples a PromQL query may hold in memory at once", "50000000")
+    .option("--query.timeout <duration>", "longest a PromQL query may run", "2m")
     .action(async (raw: Record<string, unknown>) => {
       const f = raw as unknown as ServeFlags;
       const log = createLogger();
@@ -67,10 +77,27 @@ export function registerServe(program: Command): void {
         log,
       });
       const syncMs = parseDuration(f.syncInterval);
-      const http = await startHttpServer({ address: f.httpAddress, ready: () => store.ready });
+      const positiveMs = (v: string, flag: string): number => {
+        const ms = parseDuration(v);
+        if (!(ms > 0)) throw new FlagError(`${flag}: want a positive duration, got ${JSON.stringify(v)}`);
+        return ms;
+      };
+      const engine = new Engine({
+        lookbackDeltaMs: positiveMs(f["query.lookbackDelta"], "--query.lookback-delta"),
+        maxSamples: int(f["query.maxSamples"], "--query.max-samples"),
+        timeoutMs: positiveMs(f["query.timeout"], "--query.timeout"),
+      });
+      const ready = (): boolean => store.ready;
+      const api = promApiRoutes({ store, engine, ready, log });
+      const http = await startHttpServer({
+        address: f.httpAddress,
+        ready,
+        routes: { ...api.routes, "/api/v1/read": remoteReadHandler({ store, ready, log }) },
+        prefixRoutes: api.prefixRoutes,
+      });
       // Loaded on demand: the gRPC stack is heavy and only serve needs it.
       const { startGrpcServer } = await import("../api/grpc/server.js");
-      const grpc = await startGrpcServer({ address: f.grpcAddress, store, log, ready: () => store.ready });
+      const grpc = await startGrpcServer({ address: f.grpcAddress, store, log, ready, query: { engine } });
       log.info({ grpc: f.grpcAddress, http: f.httpAddress, grpcPort: grpc.port, httpPort: http.port }, "serving");
       const sync = async (): Promise<void> => {
         try {

@@ -99,6 +99,7 @@ const STORE_CODES: Record<StoreErrorCode, Status> = {
   unavailable: Status.UNAVAILABLE,
   canceled: Status.CANCELLED,
   internal: Status.INTERNAL,
+  aborted: Status.ABORTED,
 };
 
 /** Any error → gRPC status code and message. */

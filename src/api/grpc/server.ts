@@ -9,6 +9,9 @@
 // drain, so a slow querier slows the store iteration instead of buffering it.
 // A client cancel (or deadline) aborts the AbortSignal passed to the store.
 //
+// Query API (thanos.Query, see query_service.ts): registered, and
+// advertised in Info as `query`, when the `query` option is given.
+//
 // Warnings: the store's warnings go out as SeriesResponse.warning frames
 // after the series (a pending batch is flushed first), whatever the
 // partial-response strategy. Under ABORT (or partial_response_disabled) the
@@ -54,7 +57,9 @@ import {
   type LabelValuesResponse,
   type SeriesRequest,
 } from "./gen/store/storepb/rpc.js";
+import { QueryService } from "./gen/api/query/querypb/query.js";
 import { HealthService } from "./health.js";
+import { queryServiceHandlers, type QueryServiceOptions } from "./query_service.js";
 import { ReflectionIndex, reflectionHandler } from "./reflection.js";
 import { SeriesFrameEncoder } from "./series_encoder.js";
 import { toBinary, type Init } from "./wire.js";
@@ -78,6 +83,8 @@ export interface GrpcServerOptions {
   shutdownGraceMs?: number;
   /** Extra grpc-js server options (override the defaults below). */
   serverOptions?: ChannelOptions;
+  /** Serve the Thanos Query API (PromQL) with this engine and settings. */
+  query?: Omit<QueryServiceOptions, "store" | "log" | "ready">;
 }
 
 export interface GrpcServer {
@@ -110,7 +117,7 @@ export const DEFAULT_SERVER_OPTIONS: ChannelOptions = {
   "grpc.keepalive_timeout_ms": 20_000,
 };
 
-/** Names of the services served, as listed by reflection. */
+/** Names of the services served, as listed by reflection (plus thanos.Query when enabled). */
 export const SERVED_SERVICES = [
   "grpc.health.v1.Health",
   "grpc.reflection.v1.ServerReflection",
@@ -118,6 +125,10 @@ export const SERVED_SERVICES = [
   "thanos.Store",
   "thanos.info.Info",
 ] as const;
+
+function servedServices(withQuery: boolean): string[] {
+  return withQuery ? [...SERVED_SERVICES, "thanos.Query"].sort() : [...SERVED_SERVICES];
+}
 
 /** Series frames go out pre-encoded by SeriesFrameEncoder. */
 const SeriesMethod = { ...StoreService.Series, responseSerialize: (b: Buffer): Buffer => b };
@@ -173,6 +184,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
             ? si.streams.map((st) => ({ labels: { labels: toWireLabels(st.labels) }, minTime: st.minTime, maxTime: st.maxTime }))
             : si.sets.map((ls) => ({ labels: { labels: toWireLabels(ls) }, minTime: si.minTime, maxTime: si.maxTime })),
         },
+        // Presence is the capability flag: a distributed-mode querier sends PromQL here.
+        ...(opts.query ? { query: {} } : {}),
       });
     } catch (e) {
       cb(fail("Info", e));
@@ -297,8 +310,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     })().catch((e: unknown) => cb(fail("LabelValues", e)));
   };
 
-  const health = new HealthService(["thanos.Store", "thanos.info.Info"], ready, opts.healthPollIntervalMs);
-  const reflection = reflectionHandler(new ReflectionIndex(SERVED_SERVICES));
+  const health = new HealthService(opts.query ? ["thanos.Store", "thanos.info.Info", "thanos.Query"] : ["thanos.Store", "thanos.info.Info"], ready, opts.healthPollIntervalMs);
+  const reflection = reflectionHandler(new ReflectionIndex(servedServices(opts.query !== undefined)));
 
   const server = new Server({ ...DEFAULT_SERVER_OPTIONS, ...opts.serverOptions });
   server.addService(InfoService, { Info: info });
@@ -306,6 +319,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     { ...StoreService, Series: SeriesMethod },
     { Info: legacyInfo, Series: series, LabelNames: labelNames, LabelValues: labelValues },
   );
+  if (opts.query) server.addService(QueryService, queryServiceHandlers({ ...opts.query, store, log, ready }));
   server.addService(HealthServiceDef, { Check: health.check, Watch: health.watch });
   server.addService(ReflectionV1, { ServerReflectionInfo: reflection });
   server.addService(ReflectionV1Alpha, { ServerReflectionInfo: reflection });

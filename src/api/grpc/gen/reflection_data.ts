@@ -688,4 +688,171 @@ export const reflectionFiles: readonly ReflectionFile[] = [
       "blRpbWUSGQoIbWF4X3RpbWUYAyABKANSB21heFRpbWUyQwoESW5mbxI7CgRJbmZvEhgudGhhbm9zLmluZm8uSW5mb1JlcXVl" +
       "c3QaGS50aGFub3MuaW5mby5JbmZvUmVzcG9uc2ViBnByb3RvMw==",
   },
+  {
+    name: "prometheus/prompb/types.proto",
+    dependencies: [],
+    symbols: [
+      "prometheus.MetricMetadata",
+      "prometheus.MetricMetadata.type",
+      "prometheus.MetricMetadata.metric_family_name",
+      "prometheus.MetricMetadata.help",
+      "prometheus.MetricMetadata.unit",
+      "prometheus.MetricMetadata.MetricType",
+      "prometheus.MetricMetadata.UNKNOWN",
+      "prometheus.MetricMetadata.COUNTER",
+      "prometheus.MetricMetadata.GAUGE",
+      "prometheus.MetricMetadata.HISTOGRAM",
+      "prometheus.MetricMetadata.GAUGEHISTOGRAM",
+      "prometheus.MetricMetadata.SUMMARY",
+      "prometheus.MetricMetadata.INFO",
+      "prometheus.MetricMetadata.STATESET",
+      "prometheus.Sample",
+      "prometheus.Sample.value",
+      "prometheus.Sample.timestamp",
+      "prometheus.Exemplar",
+      "prometheus.Exemplar.labels",
+      "prometheus.Exemplar.value",
+      "prometheus.Exemplar.timestamp",
+      "prometheus.Histogram",
+      "prometheus.Histogram.count_int",
+      "prometheus.Histogram.count_float",
+      "prometheus.Histogram.sum",
+      "prometheus.Histogram.schema",
+      "prometheus.Histogram.zero_threshold",
+      "prometheus.Histogram.zero_count_int",
+      "prometheus.Histogram.zero_count_float",
+      "prometheus.Histogram.negative_spans",
+      "prometheus.Histogram.negative_deltas",
+      "prometheus.Histogram.negative_counts",
+      "prometheus.Histogram.positive_spans",
+      "prometheus.Histogram.positive_deltas",
+      "prometheus.Histogram.positive_counts",
+      "prometheus.Histogram.reset_hint",
+      "prometheus.Histogram.timestamp",
+      "prometheus.Histogram.count",
+      "prometheus.Histogram.zero_count",
+      "prometheus.Histogram.ResetHint",
+      "prometheus.Histogram.UNKNOWN",
+      "prometheus.Histogram.YES",
+      "prometheus.Histogram.NO",
+      "prometheus.Histogram.GAUGE",
+      "prometheus.BucketSpan",
+      "prometheus.BucketSpan.offset",
+      "prometheus.BucketSpan.length",
+      "prometheus.TimeSeries",
+      "prometheus.TimeSeries.labels",
+      "prometheus.TimeSeries.samples",
+      "prometheus.TimeSeries.exemplars",
+      "prometheus.TimeSeries.histograms",
+      "prometheus.Label",
+      "prometheus.Label.name",
+      "prometheus.Label.value",
+      "prometheus.Labels",
+      "prometheus.Labels.labels",
+      "prometheus.LabelMatcher",
+      "prometheus.LabelMatcher.type",
+      "prometheus.LabelMatcher.name",
+      "prometheus.LabelMatcher.value",
+      "prometheus.LabelMatcher.Type",
+      "prometheus.LabelMatcher.EQ",
+      "prometheus.LabelMatcher.NEQ",
+      "prometheus.LabelMatcher.RE",
+      "prometheus.LabelMatcher.NRE",
+      "prometheus.ReadHints",
+      "prometheus.ReadHints.step_ms",
+      "prometheus.ReadHints.func",
+      "prometheus.ReadHints.start_ms",
+      "prometheus.ReadHints.end_ms",
+      "prometheus.ReadHints.grouping",
+      "prometheus.ReadHints.by",
+      "prometheus.ReadHints.range_ms",
+      "prometheus.Chunk",
+      "prometheus.Chunk.min_time_ms",
+      "prometheus.Chunk.max_time_ms",
+      "prometheus.Chunk.type",
+      "prometheus.Chunk.data",
+      "prometheus.Chunk.Encoding",
+      "prometheus.Chunk.UNKNOWN",
+      "prometheus.Chunk.XOR",
+      "prometheus.Chunk.HISTOGRAM",
+      "prometheus.Chunk.FLOAT_HISTOGRAM",
+      "prometheus.ChunkedSeries",
+      "prometheus.ChunkedSeries.labels",
+      "prometheus.ChunkedSeries.chunks",
+    ],
+    descriptor:
+      "Ch1wcm9tZXRoZXVzL3Byb21wYi90eXBlcy5wcm90bxIKcHJvbWV0aGV1cyKcAgoOTWV0cmljTWV0YWRhdGESOQoEdHlwZRgB" +
+      "IAEoDjIlLnByb21ldGhldXMuTWV0cmljTWV0YWRhdGEuTWV0cmljVHlwZVIEdHlwZRIsChJtZXRyaWNfZmFtaWx5X25hbWUY" +
+      "AiABKAlSEG1ldHJpY0ZhbWlseU5hbWUSEgoEaGVscBgEIAEoCVIEaGVscBISCgR1bml0GAUgASgJUgR1bml0InkKCk1ldHJp" +
+      "Y1R5cGUSCwoHVU5LTk9XThAAEgsKB0NPVU5URVIQARIJCgVHQVVHRRACEg0KCUhJU1RPR1JBTRADEhIKDkdBVUdFSElTVE9H" +
+      "UkFNEAQSCwoHU1VNTUFSWRAFEggKBElORk8QBhIMCghTVEFURVNFVBAHIjwKBlNhbXBsZRIUCgV2YWx1ZRgBIAEoAVIFdmFs" +
+      "dWUSHAoJdGltZXN0YW1wGAIgASgDUgl0aW1lc3RhbXAiaQoIRXhlbXBsYXISKQoGbGFiZWxzGAEgAygLMhEucHJvbWV0aGV1" +
+      "cy5MYWJlbFIGbGFiZWxzEhQKBXZhbHVlGAIgASgBUgV2YWx1ZRIcCgl0aW1lc3RhbXAYAyABKANSCXRpbWVzdGFtcCK/BQoJ" +
+      "SGlzdG9ncmFtEh0KCWNvdW50X2ludBgBIAEoBEgAUghjb3VudEludBIhCgtjb3VudF9mbG9hdBgCIAEoAUgAUgpjb3VudEZs" +
+      "b2F0EhAKA3N1bRgDIAEoAVIDc3VtEhYKBnNjaGVtYRgEIAEoEVIGc2NoZW1hEiUKDnplcm9fdGhyZXNob2xkGAUgASgBUg16" +
+      "ZXJvVGhyZXNob2xkEiYKDnplcm9fY291bnRfaW50GAYgASgESAFSDHplcm9Db3VudEludBIqChB6ZXJvX2NvdW50X2Zsb2F0" +
+      "GAcgASgBSAFSDnplcm9Db3VudEZsb2F0Ej0KDm5lZ2F0aXZlX3NwYW5zGAggAygLMhYucHJvbWV0aGV1cy5CdWNrZXRTcGFu" +
+      "Ug1uZWdhdGl2ZVNwYW5zEicKD25lZ2F0aXZlX2RlbHRhcxgJIAMoElIObmVnYXRpdmVEZWx0YXMSJwoPbmVnYXRpdmVfY291" +
+      "bnRzGAogAygBUg5uZWdhdGl2ZUNvdW50cxI9Cg5wb3NpdGl2ZV9zcGFucxgLIAMoCzIWLnByb21ldGhldXMuQnVja2V0U3Bh" +
+      "blINcG9zaXRpdmVTcGFucxInCg9wb3NpdGl2ZV9kZWx0YXMYDCADKBJSDnBvc2l0aXZlRGVsdGFzEicKD3Bvc2l0aXZlX2Nv" +
+      "dW50cxgNIAMoAVIOcG9zaXRpdmVDb3VudHMSPgoKcmVzZXRfaGludBgOIAEoDjIfLnByb21ldGhldXMuSGlzdG9ncmFtLlJl" +
+      "c2V0SGludFIJcmVzZXRIaW50EhwKCXRpbWVzdGFtcBgPIAEoA1IJdGltZXN0YW1wIjQKCVJlc2V0SGludBILCgdVTktOT1dO" +
+      "EAASBwoDWUVTEAESBgoCTk8QAhIJCgVHQVVHRRADQgcKBWNvdW50QgwKCnplcm9fY291bnQiPAoKQnVja2V0U3BhbhIWCgZv" +
+      "ZmZzZXQYASABKBFSBm9mZnNldBIWCgZsZW5ndGgYAiABKA1SBmxlbmd0aCLQAQoKVGltZVNlcmllcxIpCgZsYWJlbHMYASAD" +
+      "KAsyES5wcm9tZXRoZXVzLkxhYmVsUgZsYWJlbHMSLAoHc2FtcGxlcxgCIAMoCzISLnByb21ldGhldXMuU2FtcGxlUgdzYW1w" +
+      "bGVzEjIKCWV4ZW1wbGFycxgDIAMoCzIULnByb21ldGhldXMuRXhlbXBsYXJSCWV4ZW1wbGFycxI1CgpoaXN0b2dyYW1zGAQg" +
+      "AygLMhUucHJvbWV0aGV1cy5IaXN0b2dyYW1SCmhpc3RvZ3JhbXMiMQoFTGFiZWwSEgoEbmFtZRgBIAEoCVIEbmFtZRIUCgV2" +
+      "YWx1ZRgCIAEoCVIFdmFsdWUiMwoGTGFiZWxzEikKBmxhYmVscxgBIAMoCzIRLnByb21ldGhldXMuTGFiZWxSBmxhYmVscyKV" +
+      "AQoMTGFiZWxNYXRjaGVyEjEKBHR5cGUYASABKA4yHS5wcm9tZXRoZXVzLkxhYmVsTWF0Y2hlci5UeXBlUgR0eXBlEhIKBG5h" +
+      "bWUYAiABKAlSBG5hbWUSFAoFdmFsdWUYAyABKAlSBXZhbHVlIigKBFR5cGUSBgoCRVEQABIHCgNORVEQARIGCgJSRRACEgcK" +
+      "A05SRRADIrEBCglSZWFkSGludHMSFwoHc3RlcF9tcxgBIAEoA1IGc3RlcE1zEhIKBGZ1bmMYAiABKAlSBGZ1bmMSGQoIc3Rh" +
+      "cnRfbXMYAyABKANSB3N0YXJ0TXMSFQoGZW5kX21zGAQgASgDUgVlbmRNcxIaCghncm91cGluZxgFIAMoCVIIZ3JvdXBpbmcS" +
+      "DgoCYnkYBiABKAhSAmJ5EhkKCHJhbmdlX21zGAcgASgDUgdyYW5nZU1zItEBCgVDaHVuaxIeCgttaW5fdGltZV9tcxgBIAEo" +
+      "A1IJbWluVGltZU1zEh4KC21heF90aW1lX21zGAIgASgDUgltYXhUaW1lTXMSLgoEdHlwZRgDIAEoDjIaLnByb21ldGhldXMu" +
+      "Q2h1bmsuRW5jb2RpbmdSBHR5cGUSEgoEZGF0YRgEIAEoDFIEZGF0YSJECghFbmNvZGluZxILCgdVTktOT1dOEAASBwoDWE9S" +
+      "EAESDQoJSElTVE9HUkFNEAISEwoPRkxPQVRfSElTVE9HUkFNEAMiZQoNQ2h1bmtlZFNlcmllcxIpCgZsYWJlbHMYASADKAsy" +
+      "ES5wcm9tZXRoZXVzLkxhYmVsUgZsYWJlbHMSKQoGY2h1bmtzGAIgAygLMhEucHJvbWV0aGV1cy5DaHVua1IGY2h1bmtzYgZw" +
+      "cm90bzM=",
+  },
+  {
+    name: "prometheus/prompb/remote.proto",
+    dependencies: ["prometheus/prompb/types.proto"],
+    symbols: [
+      "prometheus.WriteRequest",
+      "prometheus.WriteRequest.timeseries",
+      "prometheus.WriteRequest.metadata",
+      "prometheus.ReadRequest",
+      "prometheus.ReadRequest.queries",
+      "prometheus.ReadRequest.accepted_response_types",
+      "prometheus.ReadRequest.ResponseType",
+      "prometheus.ReadRequest.SAMPLES",
+      "prometheus.ReadRequest.STREAMED_XOR_CHUNKS",
+      "prometheus.ReadResponse",
+      "prometheus.ReadResponse.results",
+      "prometheus.Query",
+      "prometheus.Query.start_timestamp_ms",
+      "prometheus.Query.end_timestamp_ms",
+      "prometheus.Query.matchers",
+      "prometheus.Query.hints",
+      "prometheus.QueryResult",
+      "prometheus.QueryResult.timeseries",
+      "prometheus.ChunkedReadResponse",
+      "prometheus.ChunkedReadResponse.chunked_series",
+      "prometheus.ChunkedReadResponse.query_index",
+    ],
+    descriptor:
+      "Ch5wcm9tZXRoZXVzL3Byb21wYi9yZW1vdGUucHJvdG8SCnByb21ldGhldXMaHXByb21ldGhldXMvcHJvbXBiL3R5cGVzLnBy" +
+      "b3RvIoQBCgxXcml0ZVJlcXVlc3QSNgoKdGltZXNlcmllcxgBIAMoCzIWLnByb21ldGhldXMuVGltZVNlcmllc1IKdGltZXNl" +
+      "cmllcxI2CghtZXRhZGF0YRgDIAMoCzIaLnByb21ldGhldXMuTWV0cmljTWV0YWRhdGFSCG1ldGFkYXRhSgQIAhADIs4BCgtS" +
+      "ZWFkUmVxdWVzdBIrCgdxdWVyaWVzGAEgAygLMhEucHJvbWV0aGV1cy5RdWVyeVIHcXVlcmllcxJcChdhY2NlcHRlZF9yZXNw" +
+      "b25zZV90eXBlcxgCIAMoDjIkLnByb21ldGhldXMuUmVhZFJlcXVlc3QuUmVzcG9uc2VUeXBlUhVhY2NlcHRlZFJlc3BvbnNl" +
+      "VHlwZXMiNAoMUmVzcG9uc2VUeXBlEgsKB1NBTVBMRVMQABIXChNTVFJFQU1FRF9YT1JfQ0hVTktTEAEiQQoMUmVhZFJlc3Bv" +
+      "bnNlEjEKB3Jlc3VsdHMYASADKAsyFy5wcm9tZXRoZXVzLlF1ZXJ5UmVzdWx0UgdyZXN1bHRzIsIBCgVRdWVyeRIsChJzdGFy" +
+      "dF90aW1lc3RhbXBfbXMYASABKANSEHN0YXJ0VGltZXN0YW1wTXMSKAoQZW5kX3RpbWVzdGFtcF9tcxgCIAEoA1IOZW5kVGlt" +
+      "ZXN0YW1wTXMSNAoIbWF0Y2hlcnMYAyADKAsyGC5wcm9tZXRoZXVzLkxhYmVsTWF0Y2hlclIIbWF0Y2hlcnMSKwoFaGludHMY" +
+      "BCABKAsyFS5wcm9tZXRoZXVzLlJlYWRIaW50c1IFaGludHMiRQoLUXVlcnlSZXN1bHQSNgoKdGltZXNlcmllcxgBIAMoCzIW" +
+      "LnByb21ldGhldXMuVGltZVNlcmllc1IKdGltZXNlcmllcyJ4ChNDaHVua2VkUmVhZFJlc3BvbnNlEkAKDmNodW5rZWRfc2Vy" +
+      "aWVzGAEgAygLMhkucHJvbWV0aGV1cy5DaHVua2VkU2VyaWVzUg1jaHVua2VkU2VyaWVzEh8KC3F1ZXJ5X2luZGV4GAIgASgD" +
+      "UgpxdWVyeUluZGV4YgZwcm90bzM=",
+  },
 ];
