@@ -1,7 +1,9 @@
 // XOR decode throughput on real chunks: decodes every XOR chunk of the 1k-series
 // fixture block repeatedly for ~2 s and prints samples/s.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/chunkenc.js [segment-file] [seconds]
+//   npx tsc -p tsconfig.json && node dist/bench/chunkenc.js [segment-file] [seconds] [--json]
+//
+// --json prints one JSON object instead of the text (for bench/run.ts).
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -47,8 +49,13 @@ function run(chunks: Uint8Array[], seconds: number, out: FloatSamples): { sample
 }
 
 function main(): void {
-  const path = resolve(process.argv[2] ?? DEFAULT_SEGMENT);
-  const seconds = Number(process.argv[3] ?? 2);
+  const json = process.argv.includes("--json");
+  const args = process.argv.slice(2).filter((a) => a !== "--json");
+  const path = resolve(args[0] ?? DEFAULT_SEGMENT);
+  const seconds = Number(args[1] ?? 2);
+  const log = (s: string): void => {
+    if (!json) console.log(s);
+  };
   const chunks = xorChunks(path);
   const out: FloatSamples = { n: 0, t: new Float64Array(256), v: new Float64Array(256) };
   let perPass = 0;
@@ -57,9 +64,9 @@ function main(): void {
   run(chunks, 0.5, out); // warm-up so the measurement sees optimised code
   const { samples, elapsed, cpu } = run(chunks, seconds, out);
   const rate = samples / elapsed;
-  console.log(`${chunks.length} XOR chunks, ${perPass} samples per pass, ${(samples / perPass).toFixed(1)} passes`);
-  console.log(`decodeXor: ${(rate / 1e6).toFixed(1)} M samples/s wall (${((elapsed * 1e9) / samples).toFixed(1)} ns/sample)`);
-  console.log(`decodeXor: ${(samples / cpu / 1e6).toFixed(1)} M samples/s per CPU-second`);
+  log(`${chunks.length} XOR chunks, ${perPass} samples per pass, ${(samples / perPass).toFixed(1)} passes`);
+  log(`decodeXor: ${(rate / 1e6).toFixed(1)} M samples/s wall (${((elapsed * 1e9) / samples).toFixed(1)} ns/sample)`);
+  log(`decodeXor: ${(samples / cpu / 1e6).toFixed(1)} M samples/s per CPU-second`);
 
   // Encode side, for reference: re-encode every chunk once per pass.
   const decoded = chunks.map((c) => {
@@ -75,7 +82,11 @@ function main(): void {
     }
   }
   const encRate = encSamples / ((performance.now() - encStart) / 1000);
-  console.log(`encodeXor: ${(encRate / 1e6).toFixed(1)} M samples/s`);
+  log(`encodeXor: ${(encRate / 1e6).toFixed(1)} M samples/s`);
+  if (json) {
+    const res = { chunks: chunks.length, samplesPerPass: perPass, decodeSamplesPerSecWall: Math.round(rate), decodeSamplesPerCpuSec: Math.round(samples / cpu), encodeSamplesPerSec: Math.round(encRate) };
+    process.stdout.write(JSON.stringify(res) + "\n");
+  }
 }
 
 main();

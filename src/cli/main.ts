@@ -3,6 +3,8 @@
 
 import { Command, CommanderError } from "commander";
 import { registerConvert } from "./convert.js";
+import { registerCost } from "./cost.js";
+import { registerDownsample } from "./downsample.js";
 import { registerDump } from "./dump.js";
 import { registerServe } from "./serve.js";
 import { registerInspect } from "./inspect.js";
@@ -13,9 +15,11 @@ program.name("parquet-gateway").description("Prometheus TSDB blocks as Parquet o
 program.exitOverride();
 registerConvert(program);
 registerDump(program);
+registerDownsample(program);
 registerServe(program);
 registerInspect(program);
 registerTsdb(program);
+registerCost(program);
 
 async function main(): Promise<void> {
   try {
