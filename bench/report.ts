@@ -4,6 +4,7 @@
 import { barChartSvg, renderPng } from "./chart.js";
 import { median, quantile, type CaseResult, type Phase, type Side, type WorkloadChoice } from "./sidebyside.js";
 import type { ObjstoreCounters } from "./procs.js";
+import { formatBytes } from "../src/util/bytesize.js";
 
 export interface ConvertResult {
   label: string;
@@ -80,18 +81,6 @@ export function caseStats(c: CaseResult, side: Side, phase: Phase): { n: number;
 const ms = (x: number): string => (Number.isNaN(x) ? "-" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "-");
 
-export function fmtBytes(n: number): string {
-  if (Number.isNaN(n)) return "-";
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
 
 const int = (n: number): string => (Number.isNaN(n) ? "-" : Math.round(n).toLocaleString("en-US"));
 const mib = (kib: number): string => (kib > 0 ? (kib / 1024).toFixed(0) : "-");
@@ -106,7 +95,7 @@ function latencyTable(r: BenchResults, phase: Phase): string[] {
     const f = caseStats(c, "gateway-fs", phase);
     const s = caseStats(c, "gateway-s3", phase);
     out.push(
-      `| ${c.title} | ${ms(p.median)} / ${ms(p.p99)} | ${ms(f.median)} / ${ms(f.p99)} | ${ratio(f.median, p.median)} | ${ms(s.median)} / ${ms(s.p99)} | ${ratio(s.median, p.median)} | ${int(f.gets)}, ${int(s.gets)} | ${fmtBytes(f.bytes)} | ${p.n} | ${c.answersAgree ? "yes" : `**no**: ${c.disagreement ?? ""}`} |`,
+      `| ${c.title} | ${ms(p.median)} / ${ms(p.p99)} | ${ms(f.median)} / ${ms(f.p99)} | ${ratio(f.median, p.median)} | ${ms(s.median)} / ${ms(s.p99)} | ${ratio(s.median, p.median)} | ${int(f.gets)}, ${int(s.gets)} | ${formatBytes(f.bytes)} | ${p.n} | ${c.answersAgree ? "yes" : `**no**: ${c.disagreement ?? ""}`} |`,
     );
   }
   return out;
@@ -145,7 +134,7 @@ export function writeCharts(r: BenchResults): { name: string; png: Buffer }[] {
       { name: "S3 cold", color: "#ff9896", values: r.cases.map((c) => caseStats(c, "gateway-s3", "cold").bytes) },
     ],
     xLabel: "bytes per query",
-    format: fmtBytes,
+    format: formatBytes,
     tickFormat: (v) => (v >= 1e9 ? `${v / 1e9} GB` : v >= 1e6 ? `${v / 1e6} MB` : v >= 1e3 ? `${v / 1e3} kB` : `${v} B`),
   });
   return [
@@ -163,7 +152,7 @@ export function markdown(r: BenchResults): string {
   L.push("");
   L.push(`- Machine: ${r.machine.cpus} cores, ${r.machine.memGiB} GiB; load average at start ${r.machine.loadavgStart.map((x) => x.toFixed(1)).join(" ")}, at end ${r.machine.loadavgEnd.map((x) => x.toFixed(1)).join(" ")} (the machine is shared; clients, servers and s3rver all run on the same 2 cores).`);
   L.push(`- Node ${r.node}; ${r.machine.prometheus}.`);
-  L.push(`- Data: ${int(main.series)} series × ${main.hours}h at 15 s (${int(main.samples)} samples) in ${main.blocks} promtool blocks of 2h, ${fmtBytes(main.bytes)}; generator mix "bench" (counters with resets, gauges, classic histograms), ${r.workload.totalSeries.toLocaleString("en-US")} series, high-cardinality \`pod\` label.`);
+  L.push(`- Data: ${int(main.series)} series × ${main.hours}h at 15 s (${int(main.samples)} samples) in ${main.blocks} promtool blocks of 2h, ${formatBytes(main.bytes)}; generator mix "bench" (counters with resets, gauges, classic histograms), ${r.workload.totalSeries.toLocaleString("en-US")} series, high-cardinality \`pod\` label.`);
   L.push(`- Sides: Prometheus 2.42 on a copy of the blocks; \`parquet-gateway serve\` (defaults: 256 MiB metadata cache, no data cache) over the converted data in a FILESYSTEM bucket and in an S3 bucket (s3rver on loopback). Gateway queries go through the StoreAPI over gRPC (response batches of 64 series) and the client decodes every chunk; Prometheus answers are read and JSON-parsed. Both sides return the same counts (last column) unless marked.`);
   L.push(`- Cold: all three servers restarted before each run (empty in-process caches; the OS page cache stays warm for both sides). Warm: fresh servers, ${r.budget["warmup"]} warm-up run(s), then ${r.budget["warmMin"]}–${r.budget["warmMax"]} runs per side with the order of the sides rotating. p99 is nearest-rank: with fewer than 100 runs it is the slowest run.`);
   L.push(`- Wall time of the whole run: ${(r.totalSec / 60).toFixed(1)} min (${Object.entries(r.phasesSec).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(", ")}).`);

@@ -8,6 +8,7 @@ import { inspectBucket, type BucketInspection, type ColumnReport, type FileRepor
 import { formatDuration } from "../util/duration.js";
 import { LineWriter } from "../util/output.js";
 import { addBucketFlags, bucketFromFlags } from "./bucket_flags.js";
+import { formatBytes } from "../util/bytesize.js";
 
 interface InspectFlags {
   "objstore.configFile"?: string;
@@ -66,12 +67,12 @@ function formatUnit(u: UnitReport): string[] {
       ["sources", `${m.sources.length}: ${m.sources.join(" ")}`],
       // parseUnitMeta does not check stats.
       ["stats", m.stats ? `${fmtInt(m.stats.series)} series, ${fmtInt(m.stats.chunks)} chunks, ${fmtInt(m.stats.samples)} samples` : "(none)"],
-      ["bytes", m.stats ? `${fmtBytes(m.stats.bytes)} written from ${fmtBytes(m.stats.sourceBytes)} of source blocks` : "(none)"],
+      ["bytes", m.stats ? `${formatBytes(m.stats.bytes)} written from ${formatBytes(m.stats.sourceBytes)} of source blocks` : "(none)"],
       ["layout", `${m.shards.length} shard(s), ${m.dataColumns} window(s) of ${fmtDur(m.dataColDurationMs)}, sorted by ${m.sortBy.join(",") || "(labels only)"}, resolutions ${m.resolutions.map((x) => (x === 0 ? "raw" : fmtDur(x))).join(",")}`],
       ["created", `${m.createdAt} by ${m.createdBy}`],
     );
   }
-  if (u.status !== "published") kv.push(["objects", u.objects.map((o) => `${o.name} ${fmtBytes(o.size)}`).join(", ") || "(none)"]);
+  if (u.status !== "published") kv.push(["objects", u.objects.map((o) => `${o.name} ${formatBytes(o.size)}`).join(", ") || "(none)"]);
   out.push(...table(["", ""], kv, "ll", "  ").slice(1));
   for (const p of u.problems) out.push(`  ! ${p}`);
   for (const sh of u.shards) {
@@ -83,7 +84,7 @@ function formatUnit(u: UnitReport): string[] {
         sh.files.map((f) =>
           f.error !== undefined && f.rowGroups.length === 0
             ? [f.name, fmtInt(f.size), "-", "-", "-", "-", "-", "-", "-", `error: ${f.error}`]
-            : [f.name, fmtInt(f.size), fmtInt(f.rows), fmtInt(f.rowGroups.length), fmtBytes(f.compressedBytes), fmtBytes(f.pageIndexBytes), fmtBytes(f.bloomBytes), fmtBytes(f.footerBytes), fmtBytes(f.uncompressedBytes), fmtRatio(f.uncompressedBytes, f.compressedBytes)],
+            : [f.name, fmtInt(f.size), fmtInt(f.rows), fmtInt(f.rowGroups.length), formatBytes(f.compressedBytes), formatBytes(f.pageIndexBytes), formatBytes(f.bloomBytes), formatBytes(f.footerBytes), formatBytes(f.uncompressedBytes), fmtRatio(f.uncompressedBytes, f.compressedBytes)],
         ),
         "lrrrrrrrrr",
         "    ",
@@ -100,7 +101,7 @@ function formatFile(f: FileReport): string[] {
   out.push(
     ...table(
       ["#", "FIRST ROW", "ROWS", "COMPRESSED", "UNCOMPRESSED", "RATIO"],
-      f.rowGroups.map((g) => [String(g.index), fmtInt(g.firstRow), fmtInt(g.rows), fmtBytes(g.compressedBytes), fmtBytes(g.uncompressedBytes), fmtRatio(g.uncompressedBytes, g.compressedBytes)]),
+      f.rowGroups.map((g) => [String(g.index), fmtInt(g.firstRow), fmtInt(g.rows), formatBytes(g.compressedBytes), formatBytes(g.uncompressedBytes), fmtRatio(g.uncompressedBytes, g.compressedBytes)]),
       "rrrrrr",
       "      ",
     ),
@@ -113,15 +114,15 @@ function formatFile(f: FileReport): string[] {
         f.columns.map((c) => [
           c.name,
           columnType(c),
-          fmtBytes(c.compressedBytes),
-          fmtBytes(c.uncompressedBytes),
+          formatBytes(c.compressedBytes),
+          formatBytes(c.uncompressedBytes),
           fmtRatio(c.uncompressedBytes, c.compressedBytes),
           c.pages === null ? "?" : fmtInt(c.pages),
           c.encodings.join(","),
           c.codecs.join(","),
           presence(c.columnIndexChunks, c.chunks),
           presence(c.offsetIndexChunks, c.chunks),
-          c.bloomFilterChunks ? `${presence(c.bloomFilterChunks, c.chunks)} (${fmtBytes(c.bloomBytes)})` : "no",
+          c.bloomFilterChunks ? `${presence(c.bloomFilterChunks, c.chunks)} (${formatBytes(c.bloomBytes)})` : "no",
         ]),
         "llrrrrlllll",
         "      ",
@@ -152,7 +153,7 @@ function formatTotals(r: BucketInspection): string[] {
   out.push(
     ...table(
       ["KIND", "FILES", "BYTES", "SIZE", "COMPRESSED", "UNCOMPRESSED", "RATIO"],
-      [...kinds, ["all", all] as [string, KindTotals]].map(([k, v]) => [k, fmtInt(v.files), fmtInt(v.bytes), fmtBytes(v.bytes), fmtBytes(v.compressedBytes), fmtBytes(v.uncompressedBytes), fmtRatio(v.uncompressedBytes, v.compressedBytes)]),
+      [...kinds, ["all", all] as [string, KindTotals]].map(([k, v]) => [k, fmtInt(v.files), fmtInt(v.bytes), formatBytes(v.bytes), formatBytes(v.compressedBytes), formatBytes(v.uncompressedBytes), fmtRatio(v.uncompressedBytes, v.compressedBytes)]),
       "lrrrrrr",
       "  ",
     ),
@@ -185,17 +186,6 @@ function fmtInt(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
 
 function fmtRatio(uncompressed: number, compressed: number): string {
   return compressed > 0 ? `${(uncompressed / compressed).toFixed(2)}x` : "-";

@@ -7,6 +7,7 @@ import { cacheHitRatio, getRequests, type RequestCounts, type WorkloadMeasuremen
 import { priceMonth, type MonthlyCost, type MonthlyUsage, type PricingProfile } from "./pricing.js";
 import { STORED_KINDS, type StoredBytes } from "./stored.js";
 import { THANOS, type FetchCost, type TsdbQueryModel } from "./tsdb_model.js";
+import { formatBytes } from "../util/bytesize.js";
 
 export const DAYS_PER_MONTH = 30;
 const MONTH_MS = DAYS_PER_MONTH * 86_400_000;
@@ -102,14 +103,14 @@ export function formatReport(r: CostReport): string[] {
     ...table(
       ["KIND", "OBJECTS", "BYTES", "SHARE"],
       [
-        ...STORED_KINDS.filter((k) => s.byKind[k].objects > 0).map((k) => [k, fmtInt(s.byKind[k].objects), fmtBytes(s.byKind[k].bytes), pct(s.byKind[k].bytes / Math.max(1, s.totalBytes))]),
-        ["total", fmtInt(STORED_KINDS.reduce((a, k) => a + s.byKind[k].objects, 0)), fmtBytes(s.totalBytes), ""],
+        ...STORED_KINDS.filter((k) => s.byKind[k].objects > 0).map((k) => [k, fmtInt(s.byKind[k].objects), formatBytes(s.byKind[k].bytes), pct(s.byKind[k].bytes / Math.max(1, s.totalBytes))]),
+        ["total", fmtInt(STORED_KINDS.reduce((a, k) => a + s.byKind[k].objects, 0)), formatBytes(s.totalBytes), ""],
       ],
       "lrrr",
     ),
   );
   const t = r.tsdb;
-  out.push(`TSDB blocks: ${fmtBytes(t.storedBytes)} (${t.source === "tsdb.path" ? `${t.model?.blocks ?? 0} blocks under --tsdb.path` : "sourceBytes of the unit metas"}); Parquet ÷ TSDB = ${t.storedBytes ? (s.totalBytes / t.storedBytes).toFixed(3) : "-"}`);
+  out.push(`TSDB blocks: ${formatBytes(t.storedBytes)} (${t.source === "tsdb.path" ? `${t.model?.blocks ?? 0} blocks under --tsdb.path` : "sourceBytes of the unit metas"}); Parquet ÷ TSDB = ${t.storedBytes ? (s.totalBytes / t.storedBytes).toFixed(3) : "-"}`);
   out.push("");
   out.push(`QUERIES  each ends at the newest sample (${new Date(s.maxTime).toISOString()}); cold = fresh store, warm = same query again`);
   const rows = r.measurement.queries.map((q, i) => {
@@ -120,18 +121,18 @@ export function formatReport(r: CostReport): string[] {
       formatDuration(q.query.rangeMs),
       fmtNum(q.query.ratePerDay),
       what,
-      `${getRequests(q.cold)} / ${fmtBytes(q.cold.bytes)}`,
-      `${getRequests(q.warm)} / ${fmtBytes(q.warm.bytes)}`,
+      `${getRequests(q.cold)} / ${formatBytes(q.cold.bytes)}`,
+      `${getRequests(q.warm)} / ${formatBytes(q.warm.bytes)}`,
       hit(q.warm),
-      model ? `${model.cold.gets} / ${fmtBytes(model.cold.bytes)}` : "-",
-      model ? `${model.warm.gets} / ${fmtBytes(model.warm.bytes)}` : "-",
+      model ? `${model.cold.gets} / ${formatBytes(model.cold.bytes)}` : "-",
+      model ? `${model.warm.gets} / ${formatBytes(model.warm.bytes)}` : "-",
     ];
   });
   out.push(...table(["QUERY", "RANGE", "PER DAY", "RETURNED", "GW COLD GET/BYTES", "GW WARM GET/BYTES", "WARM CACHE HIT", "TSDB COLD GET/BYTES", "TSDB WARM GET/BYTES"], rows, "lrrlrrrrr"));
   const sy = r.measurement.sync;
-  out.push(`gateway bucket sync every ${formatDuration(r.syncIntervalMs)}: ${getRequests(sy)} GET + ${sy.list} LIST, ${fmtBytes(sy.bytes)}`);
+  out.push(`gateway bucket sync every ${formatDuration(r.syncIntervalMs)}: ${getRequests(sy)} GET + ${sy.list} LIST, ${formatBytes(sy.bytes)}`);
   if (t.model) {
-    out.push(`store gateway (model) sync every ${formatDuration(THANOS.syncIntervalMs)}: ${t.model.sync.gets} GET (deletion-mark probes) + ${t.model.sync.lists} LIST; index-header build once per start: ${t.model.indexHeader.gets} GET, ${fmtBytes(t.model.indexHeader.bytes)}`);
+    out.push(`store gateway (model) sync every ${formatDuration(THANOS.syncIntervalMs)}: ${t.model.sync.gets} GET (deletion-mark probes) + ${t.model.sync.lists} LIST; index-header build once per start: ${t.model.indexHeader.gets} GET, ${formatBytes(t.model.indexHeader.bytes)}`);
   } else {
     out.push("per-query TSDB model: pass --tsdb.path with the source blocks (only storage is compared without it)");
   }
@@ -156,7 +157,7 @@ export function formatReport(r: CostReport): string[] {
     ),
   );
   const g = r.monthly[0]?.gateway.usage;
-  if (g) out.push(`monthly usage: gateway ${fmtNum(Math.round(g.gets))} GET, ${fmtNum(Math.round(g.lists))} LIST, ${fmtBytes(g.readBytes)} read` + (r.monthly[0]?.tsdb && t.model ? `; TSDB ${fmtNum(Math.round(r.monthly[0].tsdb.usage.gets))} GET, ${fmtNum(Math.round(r.monthly[0].tsdb.usage.lists))} LIST, ${fmtBytes(r.monthly[0].tsdb.usage.readBytes)} read` : ""));
+  if (g) out.push(`monthly usage: gateway ${fmtNum(Math.round(g.gets))} GET, ${fmtNum(Math.round(g.lists))} LIST, ${formatBytes(g.readBytes)} read` + (r.monthly[0]?.tsdb && t.model ? `; TSDB ${fmtNum(Math.round(r.monthly[0].tsdb.usage.gets))} GET, ${fmtNum(Math.round(r.monthly[0].tsdb.usage.lists))} LIST, ${formatBytes(r.monthly[0].tsdb.usage.readBytes)} read` : ""));
   return out;
 }
 
@@ -176,17 +177,6 @@ export function table(header: string[], rows: string[][], align: string): string
   return [line(header), ...rows.map(line)];
 }
 
-export function fmtBytes(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
 
 function fmtInt(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");

@@ -7,3 +7,17 @@ export function parseByteSize(text: string, flag = "size"): number {
   if (!m || unit === undefined) throw new Error(`${flag}: invalid byte size ${JSON.stringify(text)}, want e.g. 512MB, 1GiB, 65536`);
   return Math.round(Number(m[1]) * unit);
 }
+
+/** Human-readable bytes in binary units: 512 B, 1.5 KiB, 3.2 GiB. */
+export function formatBytes(n: number): string {
+  if (Number.isNaN(n)) return "-";
+  if (n < 1024) return `${Math.round(n)} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}

@@ -4,9 +4,9 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../helpers/ports.js";
 
 export const prometheusBinary = process.env.PROMETHEUS ?? "/usr/bin/prometheus";
 
@@ -18,17 +18,6 @@ export interface ApiResponse {
   warnings?: string[];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export class PrometheusServer {
   private constructor(

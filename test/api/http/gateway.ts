@@ -21,6 +21,7 @@ import { newTestBucket, type TestBucket } from "../../helpers/buckets.js";
 import { runCli } from "../../helpers/cli.js";
 import { fx } from "../../helpers/convert.js";
 import { meteredStore } from "../../helpers/store.js";
+import { freePort } from "../../helpers/ports.js";
 
 export const prometheusBinary = process.env.PROMETHEUS ?? "/usr/bin/prometheus";
 
@@ -118,18 +119,6 @@ export async function call(base: string, path: string, params: [string, string][
   return { status: r.status, headers: r.headers, body: await r.text() };
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Prometheus 2.42 on a temporary data dir: a copy of `blocks`, or empty. */
 export class Prometheus {

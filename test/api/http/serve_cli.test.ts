@@ -3,7 +3,6 @@
 // API are wired in.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GrpcClient } from "../../../src/api/grpc/client.js";
 import { QueryService } from "../../../src/api/grpc/gen/api/query/querypb/query.js";
@@ -12,18 +11,8 @@ import type { TestBucket } from "../../helpers/buckets.js";
 import { CLI, runCli } from "../../helpers/cli.js";
 import { call, convertedBucket, fixtureBlocks, type ApiJson } from "./gateway.js";
 import { T0 } from "./queries.js";
+import { freePort } from "../../helpers/ports.js";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 let tb: TestBucket;
 let proc: ChildProcess;
