@@ -56,6 +56,27 @@ export interface BenchResults {
   budget: Record<string, number>;
   cases: CaseResult[];
   promqlTodo?: string;
+  downsampled?: DownsampledResult;
+}
+
+/** bench/downsampled.ts: one 30-day query from raw chunks and from 1h aggregates. */
+export interface DownsampledSide {
+  latenciesMs: number[];
+  medianMs: number;
+  p99Ms: number;
+  getsPerQuery: number;
+  bytesPerQuery: number;
+  series: number;
+  points: number;
+}
+
+export interface DownsampledResult {
+  query: string;
+  days: number;
+  convertWithDownsampleSec: number;
+  raw: DownsampledSide;
+  oneHour: DownsampledSide;
+  ratios: { latency: number; bytes: number; gets: number };
 }
 
 function runsOf(c: CaseResult, side: Side, phase: Phase): number[] {
@@ -203,6 +224,20 @@ export function markdown(r: BenchResults): string {
   L.push("");
   L.push(`Wall time and peak RSS are of the whole \`parquet-gateway convert\` process (${r.convert[0]?.rssSource ?? "/usr/bin/time"}), start-up included. Prometheus' copy of the blocks took ${(r.prometheusCopyMs / 1000).toFixed(1)} s.`);
   L.push("");
+  if (r.downsampled) {
+    const d = r.downsampled;
+    L.push(`## Downsampled aggregates: ${d.days}-day query, raw vs 1h (issue 6)`);
+    L.push("");
+    L.push(`Query: \`${d.query}\`, warm metadata, ${d.raw.latenciesMs.length} runs per side on a FILESYSTEM bucket (\`convert --downsample\` took ${d.convertWithDownsampleSec} s).`);
+    L.push("");
+    L.push("| side | median ms | p99 ms | GETs / query | bytes / query | series | points decoded |");
+    L.push("|---|---|---|---|---|---|---|");
+    for (const [name, x] of [["raw chunks", d.raw], ["1h aggregates (count, sum)", d.oneHour]] as const) {
+      L.push(`| ${name} | ${ms(x.medianMs)} | ${ms(x.p99Ms)} | ${x.getsPerQuery} | ${formatBytes(x.bytesPerQuery)} | ${x.series} | ${x.points.toLocaleString("en-US")} |`);
+    }
+    L.push(`| **1h ÷ raw** | ${d.ratios.latency.toFixed(2)}× | | ${d.ratios.gets.toFixed(2)}× | ${d.ratios.bytes.toFixed(3)}× | | |`);
+    L.push("");
+  }
   L.push(`## TSDB block reader and XOR codec (issues 2 and 3)`);
   L.push("");
   L.push(`| block | series | chunks | index open ms | series iteration ms | XOR decode samples/s | iteration peak RSS MiB | peak RSS MiB |`);

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { openLocalBlocks } from "../src/tsdb/open.js";
 import { BENCH_ROOT, benchBlocks } from "./data.js";
 import { CLI, startS3rver, timed } from "./procs.js";
-import { markdown, writeCharts, type BenchResults, type ChunkencResult, type ConvertResult, type TsdbBenchResult } from "./report.js";
+import { markdown, writeCharts, type BenchResults, type ChunkencResult, type ConvertResult, type DownsampledResult, type TsdbBenchResult } from "./report.js";
 import { buildCases, runCase, Servers, type Budget, type CaseResult, type WorkloadChoice } from "./sidebyside.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -114,6 +114,8 @@ async function main(): Promise<void> {
   const small = await benchBlocks({ series: 10_000, hours: 2 });
   const large = await benchBlocks({ series: 100_000, hours: 2 });
   const mainDir = await benchBlocks(mainSpec);
+  // 30 days of a few hundred series for the raw vs 1h-aggregate comparison.
+  const monthDir = await benchBlocks({ series: 300, hours: 720, intervalSec: 60, maxBlockHours: 24 });
   phase("data");
 
   log("== TSDB block reader, XOR codec");
@@ -121,6 +123,10 @@ async function main(): Promise<void> {
   const tsdb = [small, large].map((d) => ({ ...runChild<TsdbBenchResult>("tsdb.js", [d]), dir: relative(REPO, d) }));
   const chunkenc = runChild<ChunkencResult>("chunkenc.js", [join(REPO, "test/fixtures/block-1k-2h/01M81C8ZSCQXTCPJQRKEHEEMV8/chunks/000001"), "2", "--json"]);
   phase("tsdb+chunkenc");
+
+  log("== downsampled aggregates: 30 days raw vs 1h");
+  const downsampled = runChild<DownsampledResult>("downsampled.js", [monthDir, "5"]);
+  phase("downsampled");
 
   const work = mkdtempSync(join(tmpdir(), "pgw-bench-"));
   const s3 = await startS3rver(join(work, "s3rver"));
@@ -177,6 +183,7 @@ async function main(): Promise<void> {
       prometheusCopyMs: prepared.copyMs,
       budget: { ...budget },
       cases,
+      downsampled,
       ...(promqlTodo ? { promqlTodo } : {}),
     };
     const out = join(BENCH_ROOT, "results");
