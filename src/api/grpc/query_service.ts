@@ -27,7 +27,7 @@ import type { EvalSeries } from "../../promql/value.js";
 import type { Store } from "../../store/api.js";
 import type { Logger } from "../../util/log.js";
 import { RequestSignal, toApiError, type ApiErrorType } from "../http/errors.js";
-import { apiQueryable, type ShardSpec } from "../http/queryable.js";
+import { apiQueryable, type ShardSpec } from "../../promql/querier_queryable.js";
 import { GrpcStatusError } from "./convert.js";
 import { EngineType, type QueryRangeRequest, type QueryRangeResponse, type QueryRequest, type QueryResponse } from "./gen/api/query/querypb/query.js";
 import type { ShardInfo } from "./gen/store/storepb/rpc.js";

@@ -32,7 +32,7 @@ import {
   readForm,
   type Form,
 } from "./params.js";
-import { apiQueryable, externalLabelNames, widenExternalOnly } from "./queryable.js";
+import { apiQueryable, externalLabelNames, widenExternalOnly } from "../../promql/querier_queryable.js";
 import type { Handler } from "./server.js";
 
 export interface PromApiOptions {

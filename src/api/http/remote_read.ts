@@ -36,7 +36,7 @@ import type { Logger } from "../../util/log.js";
 import { ChunkedReadResponse, ReadRequest, ReadRequest_ResponseType, type Query } from "../grpc/gen/prometheus/prompb/remote.js";
 import { Histogram as HistogramCodec, type Histogram, type LabelMatcher } from "../grpc/gen/prometheus/prompb/types.js";
 import { fromBinary, int64Size, Writer, type Init } from "../grpc/wire.js";
-import { externalLabelNames, widenExternalOnly } from "./queryable.js";
+import { externalLabelNames, widenExternalOnly } from "../../promql/querier_queryable.js";
 import type { Handler } from "./server.js";
 
 export interface RemoteReadOptions {

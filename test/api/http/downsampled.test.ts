@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GrpcClient } from "../../../src/api/grpc/client.js";
 import { QueryService } from "../../../src/api/grpc/gen/api/query/querypb/query.js";
-import { aggregatesAsRaw } from "../../../src/api/http/downsampled.js";
+import { aggregatesAsRaw } from "../../../src/promql/downsampled.js";
 import { decodeXor, encodeXor } from "../../../src/chunkenc/index.js";
 import type { StoreChunk, StoreSeries } from "../../../src/store/api.js";
 import { newTestBucket, type TestBucket } from "../../helpers/buckets.js";

@@ -16,7 +16,7 @@ import {
   parseMatchersParam,
   parseTime,
 } from "../../../src/api/http/params.js";
-import { aggrsFromFunc, inShard, maxResolutionForSelect, widenExternalOnly } from "../../../src/api/http/queryable.js";
+import { aggrsFromFunc, inShard, maxResolutionForSelect, widenExternalOnly } from "../../../src/promql/querier_queryable.js";
 import { Matcher, MatchType } from "../../../src/model/matchers.js";
 
 describe("JSON formatting (jsonutil / encoding/json)", () => {

@@ -1,17 +1,17 @@
-// The PromQL Queryable the query APIs hand to the engine: the store read
-// through promql/store_queryable, with the per-request settings of a Thanos
-// querier applied to every select — downsampling window (capped per select
-// as Thanos does since v0.38) and aggregates, read back as Thanos' querier
-// reads them (downsampled.ts), replica-label removal,
-// partial response and query sharding — and external-label-only selectors
-// widened so they select like Prometheus instead of being refused.
+// The Queryable the query APIs hand to the engine, acting as a Thanos
+// querier over the store: per-request settings applied to every select —
+// downsampling window (capped per select as Thanos does since v0.38) and
+// aggregates read back as Thanos' querier reads them (downsampled.ts),
+// replica-label removal, partial response, query sharding — and
+// external-label-only selectors widened so they select like Prometheus
+// instead of being refused.
 
-import { Matcher, MatchType } from "../../model/matchers.js";
-import type { Labels } from "../../model/labels.js";
-import type { Queryable, SelectHints, SelectResult } from "../../promql/storage.js";
-import { storeQueryable } from "../../promql/store_queryable.js";
-import type { Aggr, SelectRequest, Store } from "../../store/api.js";
-import { xxhash64Into } from "../../util/xxhash64.js";
+import { Matcher, MatchType } from "../model/matchers.js";
+import type { Labels } from "../model/labels.js";
+import type { Queryable, SelectHints, SelectResult } from "./storage.js";
+import { storeQueryable } from "./store_queryable.js";
+import type { Aggr, SelectRequest, Store } from "../store/api.js";
+import { xxhash64Into } from "../util/xxhash64.js";
 import { aggregatesAsRaw } from "./downsampled.js";
 
 export interface ShardSpec {

@@ -7,11 +7,11 @@
 // order and a sample not after the previous one is skipped, as Thanos'
 // chunk series iterator does.
 
-import { decodeXor, encodeXor, Encoding, type FloatSamples } from "../../chunkenc/index.js";
-import { wordsOf } from "../../chunkenc/floatbits.js";
-import { SampleList } from "../../downsample/aggregator.js";
-import { applyCounterResets } from "../../downsample/counter.js";
-import { StoreError, type Aggr, type StoreChunk, type StoreSeries } from "../../store/api.js";
+import { decodeXor, encodeXor, Encoding, type FloatSamples } from "../chunkenc/index.js";
+import { wordsOf } from "../chunkenc/floatbits.js";
+import { SampleList } from "../downsample/aggregator.js";
+import { applyCounterResets } from "../downsample/counter.js";
+import { StoreError, type Aggr, type StoreChunk, type StoreSeries } from "../store/api.js";
 
 /** XOR chunks carry a uint16 sample count; keep re-encoded chunks well below it. */
 const SAMPLES_PER_CHUNK = 4096;
