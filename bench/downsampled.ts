@@ -15,16 +15,8 @@ import { BucketStore } from "../src/store/bucket_store.js";
 import { NO_LIMITS } from "../src/store/limits.js";
 import { createLogger } from "../src/util/log.js";
 import { CLI } from "./procs.js";
+import type { DownsampledSide } from "./report.js";
 
-interface Side {
-  latenciesMs: number[];
-  medianMs: number;
-  p99Ms: number;
-  getsPerQuery: number;
-  bytesPerQuery: number;
-  series: number;
-  points: number;
-}
 
 async function main(blocksDir: string, runs: number): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "pgw-bench-ds-"));
@@ -66,7 +58,7 @@ async function main(blocksDir: string, runs: number): Promise<void> {
       const ms = performance.now() - t;
       return { ms, series, points, gets: (await counter("parquet_gateway_objstore_requests_total", "get_range")) - g0, bytes: (await counter("parquet_gateway_objstore_read_bytes_total")) - b0 };
     };
-    const out: Record<string, Side> = {};
+    const out: Record<string, DownsampledSide> = {};
     for (const req of Object.values(sides)) await runOnce(req); // warm metadata for both
     for (const [name, req] of Object.entries(sides)) {
       const lat: number[] = [];

@@ -9,6 +9,7 @@ import { formatDuration } from "../util/duration.js";
 import { LineWriter } from "../util/output.js";
 import { addBucketFlags, bucketFromFlags } from "./bucket_flags.js";
 import { formatBytes } from "../util/bytesize.js";
+import { formatInt, textTable } from "../util/text_table.js";
 
 interface InspectFlags {
   "objstore.configFile"?: string;
@@ -44,9 +45,9 @@ export function formatInspection(r: BucketInspection): string[] {
   const out: string[] = [];
   out.push(`STREAMS (${r.streams.length})`);
   out.push(
-    ...table(
+    ...textTable(
       ["ID", "UNITS", "LABELS"],
-      r.streams.map((s) => [s.id, fmtInt(s.units), s.labels ? formatLabels(labelsFromRecord(s.labels)) : "(no stream.json)"]),
+      r.streams.map((s) => [s.id, formatInt(s.units), s.labels ? formatLabels(labelsFromRecord(s.labels)) : "(no stream.json)"]),
       "lrl",
       "  ",
     ),
@@ -66,25 +67,25 @@ function formatUnit(u: UnitReport): string[] {
       ["data", `${fmtTime(m.dataMinTime)} .. ${fmtTime(m.dataMaxTime)} (first and last sample)`],
       ["sources", `${m.sources.length}: ${m.sources.join(" ")}`],
       // parseUnitMeta does not check stats.
-      ["stats", m.stats ? `${fmtInt(m.stats.series)} series, ${fmtInt(m.stats.chunks)} chunks, ${fmtInt(m.stats.samples)} samples` : "(none)"],
+      ["stats", m.stats ? `${formatInt(m.stats.series)} series, ${formatInt(m.stats.chunks)} chunks, ${formatInt(m.stats.samples)} samples` : "(none)"],
       ["bytes", m.stats ? `${formatBytes(m.stats.bytes)} written from ${formatBytes(m.stats.sourceBytes)} of source blocks` : "(none)"],
       ["layout", `${m.shards.length} shard(s), ${m.dataColumns} window(s) of ${fmtDur(m.dataColDurationMs)}, sorted by ${m.sortBy.join(",") || "(labels only)"}, resolutions ${m.resolutions.map((x) => (x === 0 ? "raw" : fmtDur(x))).join(",")}`],
       ["created", `${m.createdAt} by ${m.createdBy}`],
     );
   }
   if (u.status !== "published") kv.push(["objects", u.objects.map((o) => `${o.name} ${formatBytes(o.size)}`).join(", ") || "(none)"]);
-  out.push(...table(["", ""], kv, "ll", "  ").slice(1));
+  out.push(...textTable(["", ""], kv, "ll", "  ").slice(1));
   for (const p of u.problems) out.push(`  ! ${p}`);
   for (const sh of u.shards) {
-    const rows = sh.rows === null ? "not in meta.json" : `${fmtInt(sh.rows)} rows`;
+    const rows = sh.rows === null ? "not in meta.json" : `${formatInt(sh.rows)} rows`;
     out.push("", `  shard ${sh.shard}: ${rows}, ${sh.labelNames.length} label columns: ${sh.labelNames.join(" ")}`);
     out.push(
-      ...table(
+      ...textTable(
         ["FILE", "SIZE", "ROWS", "ROW GROUPS", "DATA", "PAGE INDEX", "BLOOM", "FOOTER", "UNCOMPRESSED", "RATIO"],
         sh.files.map((f) =>
           f.error !== undefined && f.rowGroups.length === 0
-            ? [f.name, fmtInt(f.size), "-", "-", "-", "-", "-", "-", "-", `error: ${f.error}`]
-            : [f.name, fmtInt(f.size), fmtInt(f.rows), fmtInt(f.rowGroups.length), formatBytes(f.compressedBytes), formatBytes(f.pageIndexBytes), formatBytes(f.bloomBytes), formatBytes(f.footerBytes), formatBytes(f.uncompressedBytes), fmtRatio(f.uncompressedBytes, f.compressedBytes)],
+            ? [f.name, formatInt(f.size), "-", "-", "-", "-", "-", "-", "-", `error: ${f.error}`]
+            : [f.name, formatInt(f.size), formatInt(f.rows), formatInt(f.rowGroups.length), formatBytes(f.compressedBytes), formatBytes(f.pageIndexBytes), formatBytes(f.bloomBytes), formatBytes(f.footerBytes), formatBytes(f.uncompressedBytes), fmtRatio(f.uncompressedBytes, f.compressedBytes)],
         ),
         "lrrrrrrrrr",
         "    ",
@@ -99,9 +100,9 @@ function formatFile(f: FileReport): string[] {
   if (f.rowGroups.length === 0) return [];
   const out = ["", `    ${f.name}: row groups`];
   out.push(
-    ...table(
+    ...textTable(
       ["#", "FIRST ROW", "ROWS", "COMPRESSED", "UNCOMPRESSED", "RATIO"],
-      f.rowGroups.map((g) => [String(g.index), fmtInt(g.firstRow), fmtInt(g.rows), formatBytes(g.compressedBytes), formatBytes(g.uncompressedBytes), fmtRatio(g.uncompressedBytes, g.compressedBytes)]),
+      f.rowGroups.map((g) => [String(g.index), formatInt(g.firstRow), formatInt(g.rows), formatBytes(g.compressedBytes), formatBytes(g.uncompressedBytes), fmtRatio(g.uncompressedBytes, g.compressedBytes)]),
       "rrrrrr",
       "      ",
     ),
@@ -109,7 +110,7 @@ function formatFile(f: FileReport): string[] {
   if (f.columns) {
     out.push("", `    ${f.name}: columns`);
     out.push(
-      ...table(
+      ...textTable(
         ["COLUMN", "TYPE", "COMPRESSED", "UNCOMPRESSED", "RATIO", "PAGES", "ENCODINGS", "CODEC", "COLUMN INDEX", "OFFSET INDEX", "BLOOM"],
         f.columns.map((c) => [
           c.name,
@@ -117,7 +118,7 @@ function formatFile(f: FileReport): string[] {
           formatBytes(c.compressedBytes),
           formatBytes(c.uncompressedBytes),
           fmtRatio(c.uncompressedBytes, c.compressedBytes),
-          c.pages === null ? "?" : fmtInt(c.pages),
+          c.pages === null ? "?" : formatInt(c.pages),
           c.encodings.join(","),
           c.codecs.join(","),
           presence(c.columnIndexChunks, c.chunks),
@@ -136,13 +137,13 @@ function formatTotals(r: BucketInspection): string[] {
   const t = r.totals;
   const out = ["TOTALS"];
   out.push(
-    ...table(
+    ...textTable(
       ["", ""],
       [
-        ["units", `${fmtInt(t.units)} published, ${fmtInt(t.ignoredUnits)} ignored, in ${fmtInt(t.streams)} stream(s)`],
-        ["shards", `${fmtInt(t.shards)} with ${fmtInt(t.files)} files and ${fmtInt(t.rows)} rows`],
-        ["data", `${fmtInt(t.series)} series, ${fmtInt(t.chunks)} chunks, ${fmtInt(t.samples)} samples, ${t.samples ? (t.bytes / t.samples).toFixed(2) : "-"} bytes per sample`],
-        ["problems", fmtInt(t.problems)],
+        ["units", `${formatInt(t.units)} published, ${formatInt(t.ignoredUnits)} ignored, in ${formatInt(t.streams)} stream(s)`],
+        ["shards", `${formatInt(t.shards)} with ${formatInt(t.files)} files and ${formatInt(t.rows)} rows`],
+        ["data", `${formatInt(t.series)} series, ${formatInt(t.chunks)} chunks, ${formatInt(t.samples)} samples, ${t.samples ? (t.bytes / t.samples).toFixed(2) : "-"} bytes per sample`],
+        ["problems", formatInt(t.problems)],
       ],
       "ll",
       "  ",
@@ -151,9 +152,9 @@ function formatTotals(r: BucketInspection): string[] {
   const kinds = Object.entries(t.byKind) as [string, KindTotals][];
   const all: KindTotals = { files: t.files, bytes: t.bytes, compressedBytes: t.compressedBytes, uncompressedBytes: t.uncompressedBytes };
   out.push(
-    ...table(
+    ...textTable(
       ["KIND", "FILES", "BYTES", "SIZE", "COMPRESSED", "UNCOMPRESSED", "RATIO"],
-      [...kinds, ["all", all] as [string, KindTotals]].map(([k, v]) => [k, fmtInt(v.files), fmtInt(v.bytes), formatBytes(v.bytes), formatBytes(v.compressedBytes), formatBytes(v.uncompressedBytes), fmtRatio(v.uncompressedBytes, v.compressedBytes)]),
+      [...kinds, ["all", all] as [string, KindTotals]].map(([k, v]) => [k, formatInt(v.files), formatInt(v.bytes), formatBytes(v.bytes), formatBytes(v.compressedBytes), formatBytes(v.uncompressedBytes), fmtRatio(v.uncompressedBytes, v.compressedBytes)]),
       "lrrrrrr",
       "  ",
     ),
@@ -170,21 +171,7 @@ function presence(n: number, of: number): string {
   return n === of && of > 0 ? "yes" : n === 0 ? "no" : `${n}/${of}`;
 }
 
-/** Left/right-aligned columns separated by two spaces; align has one letter per column. */
-function table(header: string[], rows: string[][], align: string, indent: string): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]): string =>
-    indent +
-    cells
-      .map((c, i) => (align[i] === "r" ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
-}
 
-function fmtInt(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
 
 
 function fmtRatio(uncompressed: number, compressed: number): string {

@@ -8,6 +8,10 @@ import { priceMonth, type MonthlyCost, type MonthlyUsage, type PricingProfile } 
 import { STORED_KINDS, type StoredBytes } from "./stored.js";
 import { THANOS, type FetchCost, type TsdbQueryModel } from "./tsdb_model.js";
 import { formatBytes } from "../util/bytesize.js";
+import { formatInt, textTable } from "../util/text_table.js";
+
+/** Report tables are indented by two spaces. */
+const table = (header: string[], rows: string[][], align: string): string[] => textTable(header, rows, align, "  ");
 
 export const DAYS_PER_MONTH = 30;
 const MONTH_MS = DAYS_PER_MONTH * 86_400_000;
@@ -103,8 +107,8 @@ export function formatReport(r: CostReport): string[] {
     ...table(
       ["KIND", "OBJECTS", "BYTES", "SHARE"],
       [
-        ...STORED_KINDS.filter((k) => s.byKind[k].objects > 0).map((k) => [k, fmtInt(s.byKind[k].objects), formatBytes(s.byKind[k].bytes), pct(s.byKind[k].bytes / Math.max(1, s.totalBytes))]),
-        ["total", fmtInt(STORED_KINDS.reduce((a, k) => a + s.byKind[k].objects, 0)), formatBytes(s.totalBytes), ""],
+        ...STORED_KINDS.filter((k) => s.byKind[k].objects > 0).map((k) => [k, formatInt(s.byKind[k].objects), formatBytes(s.byKind[k].bytes), pct(s.byKind[k].bytes / Math.max(1, s.totalBytes))]),
+        ["total", formatInt(STORED_KINDS.reduce((a, k) => a + s.byKind[k].objects, 0)), formatBytes(s.totalBytes), ""],
       ],
       "lrrr",
     ),
@@ -115,7 +119,7 @@ export function formatReport(r: CostReport): string[] {
   out.push(`QUERIES  each ends at the newest sample (${new Date(s.maxTime).toISOString()}); cold = fresh store, warm = same query again`);
   const rows = r.measurement.queries.map((q, i) => {
     const model = t.model?.queries[i];
-    const what = q.query.type === "series" ? `${q.answer.series} series, ${fmtInt(q.answer.samples)} samples` : `${q.answer.values} values`;
+    const what = q.query.type === "series" ? `${q.answer.series} series, ${formatInt(q.answer.samples)} samples` : `${q.answer.values} values`;
     return [
       q.query.name,
       formatDuration(q.query.rangeMs),
@@ -166,24 +170,11 @@ function hit(c: RequestCounts): string {
   return h === undefined ? "-" : pct(h);
 }
 
-export function table(header: string[], rows: string[][], align: string): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]): string =>
-    "  " +
-    cells
-      .map((c, i) => (align[i] === "r" ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
-}
 
 
-function fmtInt(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
 
 function fmtNum(n: number): string {
-  return Number.isInteger(n) ? fmtInt(n) : String(n);
+  return Number.isInteger(n) ? formatInt(n) : String(n);
 }
 
 function pct(x: number): string {

@@ -56,6 +56,13 @@ export class Matcher {
     }
   }
 
+  /** The finite set of values an EQ matcher or a literal alternation (a|b|c) accepts, if it is one. */
+  literals(): string[] | undefined {
+    if (this.type === MatchType.EQ) return [this.value];
+    if (this.type === MatchType.RE && this.set) return [...this.set];
+    return undefined;
+  }
+
   /** True when the matcher accepts the empty string, i.e. series lacking the label. */
   matchesEmpty(): boolean {
     return this.matches("");

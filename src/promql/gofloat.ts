@@ -1,22 +1,7 @@
 // Go float semantics the engine must reproduce: strconv formatting and
 // parsing, and math.Pow's special cases that differ from JavaScript's **.
 
-/** strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
-export function formatFloatF(v: number): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "+Inf";
-  if (v === -Infinity) return "-Inf";
-  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
-  const neg = v < 0;
-  const [mant, expStr] = Math.abs(v).toExponential().split("e") as [string, string];
-  const digits = mant.replace(".", "");
-  const exp = parseInt(expStr, 10);
-  let s: string;
-  if (exp < 0) s = "0." + "0".repeat(-exp - 1) + digits;
-  else if (digits.length <= exp + 1) s = digits + "0".repeat(exp + 1 - digits.length);
-  else s = digits.slice(0, exp + 1) + "." + digits.slice(exp + 1);
-  return neg ? "-" + s : s;
-}
+export { formatFloatF } from "../util/gofmt.js";
 
 const decimalFloat = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 

@@ -105,7 +105,7 @@ export class ShardReader {
   private async applyMatcher(lf: ParquetFile, rg: number, b: BoundMatcher, ranges: RowRanges, scope: FetchScope): Promise<RowRanges> {
     const { m, column } = b;
     // Page pruning by the column index (min/max per page) for equality and literal sets.
-    const wanted = literalValues(m);
+    const wanted = m.literals();
     if (wanted) {
       if (m.name === "__name__" && wanted.length === 1 && wanted[0] !== "") {
         const bloom = await readBloomFilter(lf, rg, column);
@@ -268,12 +268,6 @@ function rank(m: Matcher): number {
   return m.type === MatchType.EQ ? 0 : m.type === MatchType.RE ? 1 : 2;
 }
 
-/** The finite set of values an EQ matcher or a literal alternation accepts. */
-function literalValues(m: Matcher): string[] | undefined {
-  if (m.type === MatchType.EQ) return [m.value];
-  if (m.type === MatchType.RE && !/[\\.+*?()[\]{}^$]/.test(m.value)) return m.value.split("|");
-  return undefined;
-}
 
 function nullCount(f: ParquetFile, rg: number, column: string): number {
   const nc = f.chunk(rg, column).meta_data?.statistics?.null_count;

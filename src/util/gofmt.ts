@@ -8,13 +8,26 @@ export function formatFloatG(x: number): string {
   if (x === Infinity) return "+Inf";
   if (x === -Infinity) return "-Inf";
   if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-  const neg = x < 0;
-  // toExponential() without an argument yields the shortest round-trip digits.
-  const [mant, expStr] = Math.abs(x).toExponential().split("e") as [string, string];
-  const digits = mant.replace(".", "");
-  const exp = parseInt(expStr, 10);
+  const { digits, exp } = shortestDigits(x);
   const s = exp < -4 || exp >= 6 ? formatE(digits, exp) : formatF(digits, exp);
-  return neg ? "-" + s : s;
+  return x < 0 ? "-" + s : s;
+}
+
+/** strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
+export function formatFloatF(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "+Inf";
+  if (x === -Infinity) return "-Inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  const { digits, exp } = shortestDigits(x);
+  const s = formatF(digits, exp);
+  return x < 0 ? "-" + s : s;
+}
+
+/** toExponential() without an argument yields the shortest round-trip digits. */
+function shortestDigits(x: number): { digits: string; exp: number } {
+  const [mant, expStr] = Math.abs(x).toExponential().split("e") as [string, string];
+  return { digits: mant.replace(".", ""), exp: parseInt(expStr, 10) };
 }
 
 function formatE(digits: string, exp: number): string {
